@@ -1,0 +1,48 @@
+"""The application factory: settings in, a ready aiohttp app out; no environment, no globals."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from crm import db
+from crm.errors import error_middleware
+from crm.keys import PASSWORDS, POOL, QUERIES, READ_POOL, SETTINGS
+from crm.passwords import Passwords
+from crm.queries import load_queries
+from crm.routes import setup_routes
+from crm.settings import Settings
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the app; the database pools open on start-up and close on clean-up."""
+    if not settings.database_url:
+        raise ValueError(
+            "create_app needs settings.database_url (the CLI supplies the embedded one)"
+        )
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
+    app[SETTINGS] = settings
+    app[QUERIES] = load_queries()
+    app[PASSWORDS] = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
+    app.cleanup_ctx.append(_pools)
+    app.on_cleanup.append(_close_passwords)
+    setup_routes(app)
+    return app
+
+
+async def _pools(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    assert settings.database_url
+    app[POOL] = await db.create_pool(settings.database_url, settings)
+    # Lists and searches may read from a replica; without one they share the primary's pool.
+    read_url = settings.database_read_url
+    app[READ_POOL] = await db.create_pool(read_url, settings) if read_url else app[POOL]
+    yield
+    if app[READ_POOL] is not app[POOL]:
+        await app[READ_POOL].close()
+    await app[POOL].close()
+
+
+async def _close_passwords(app: web.Application) -> None:
+    app[PASSWORDS].close()

@@ -1,0 +1,207 @@
+"""The one cattrs converter: strict JSON in (field errors with paths), plain JSON out."""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, NewType, TypeVar
+
+import cattrs
+from aiohttp import web
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+
+from crm.errors import FieldError, Problem, ValidationFailed
+
+T = TypeVar("T")
+
+Email = NewType("Email", str)
+Password = NewType("Password", str)
+Title = NewType("Title", str)
+Name = NewType("Name", str)
+Comment = NewType("Comment", str)
+Description = NewType("Description", str)
+Phone = NewType("Phone", str)
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+_PHONE_RE = re.compile(r"^\+?[0-9]{5,20}$")
+
+converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+
+
+def _strict(kind: type, name: str) -> Any:
+    def hook(value: Any, _: Any) -> Any:
+        # bool is an int in Python, but `true` is not a number in JSON.
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise TypeError(f"must be {name}")
+        return value
+
+    return hook
+
+
+converter.register_structure_hook(str, _strict(str, "a string"))
+converter.register_structure_hook(int, _strict(int, "an integer"))
+converter.register_structure_hook(bool, _strict(bool, "true or false"))
+
+
+def text(value: Any, *, max_len: int, required: bool = False) -> str:
+    """A trimmed string no longer than `max_len`; blank is refused when required."""
+    if not isinstance(value, str):
+        raise TypeError("must be a string")
+    trimmed = value.strip()
+    if required and not trimmed:
+        raise ValueError("must not be empty")
+    if len(trimmed) > max_len:
+        raise ValueError(f"must be at most {max_len} characters")
+    return trimmed
+
+
+def email(value: Any) -> str:
+    """A trimmed, lower-cased e-mail address."""
+    address = text(value, max_len=254, required=True).lower()
+    if not EMAIL_RE.match(address):
+        raise ValueError("must be a valid e-mail address")
+    return address
+
+
+def phone(value: Any) -> str:
+    """Digits with an optional leading +, whatever spaces, dashes or brackets were typed."""
+    digits = _PHONE_SEPARATORS.sub("", text(value, max_len=40, required=True))
+    if not _PHONE_RE.match(digits):
+        raise ValueError("must be a phone number: 5 to 20 digits, optionally starting with +")
+    return digits
+
+
+def password(value: Any) -> str:
+    """A password of 8 to 256 characters, kept exactly as typed."""
+    if not isinstance(value, str):
+        raise TypeError("must be a string")
+    if not 8 <= len(value) <= 256:
+        raise ValueError("must be 8 to 256 characters long")
+    return str(value)
+
+
+def timestamp(value: Any) -> datetime:
+    """An ISO 8601 date-time with a time zone, as UTC."""
+    if not isinstance(value, str):
+        raise TypeError("must be an ISO 8601 date-time string")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError("must be an ISO 8601 date-time, e.g. 2025-01-14T10:00:00Z") from None
+    if parsed.tzinfo is None:
+        raise ValueError("must include a time zone, e.g. 2025-01-14T10:00:00Z")
+    return parsed.astimezone(UTC)
+
+
+_VALIDATORS: dict[Any, Callable[[Any], Any]] = {
+    Email: email,
+    Phone: phone,
+    Password: password,
+    Title: lambda v: text(v, max_len=200, required=True),
+    Name: lambda v: text(v, max_len=200),
+    Comment: lambda v: text(v, max_len=2000),
+    Description: lambda v: text(v, max_len=5000),
+    datetime: timestamp,
+}
+
+
+def _validated(check: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
+    return lambda value, _: check(value)
+
+
+for _type, _check in _VALIDATORS.items():
+    converter.register_structure_hook(_type, _validated(_check))
+
+
+def _enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
+    try:
+        return cls(value)
+    except ValueError:
+        raise ValueError("must be one of: " + ", ".join(str(m.value) for m in cls)) from None
+
+
+# StrEnum too: class hooks follow the MRO, where str would come before Enum.
+converter.register_structure_hook(enum.Enum, _enum)
+converter.register_structure_hook(enum.StrEnum, _enum)
+converter.register_unstructure_hook(datetime, lambda d: iso(d))
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with a Z, as every timestamp in the API."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """Turn parsed JSON into `cls`, or raise a 422 listing every bad field."""
+    if not isinstance(data, dict):
+        raise ValidationFailed([FieldError("$", "the body must be a JSON object")])
+    try:
+        return converter.structure(data, cls)
+    except Exception as exc:
+        raise ValidationFailed(field_errors(exc)) from None
+
+
+def field_errors(exc: BaseException, path: str = "") -> list[FieldError]:
+    """Flatten a cattrs error tree into field errors with dotted paths."""
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return [FieldError(_join(path, key), "unknown field") for key in sorted(exc.extra_fields)]
+    if isinstance(exc, ClassValidationError | IterableValidationError):
+        found: list[FieldError] = []
+        with_notes, without = exc.group_exceptions()
+        for sub, note in with_notes:
+            if isinstance(note, AttributeValidationNote):
+                found += field_errors(sub, _join(path, note.name))
+            elif isinstance(note, IterableValidationNote):
+                found += field_errors(sub, f"{path}[{note.index}]")
+        for sub in without:
+            found += field_errors(sub, path)
+        return found
+    if isinstance(exc, KeyError):
+        return [FieldError(path or "$", "is required")]
+    if isinstance(exc, ValueError | TypeError):
+        message = str(exc)
+        if not message.startswith(("must", "is ", "unknown")):
+            message = "has an invalid value"
+        return [FieldError(path or "$", message)]
+    raise exc
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+async def read_body(request: web.Request, cls: type[T]) -> T:
+    """Parse the JSON body into `cls`: 400 when it is not JSON, 422 when its values are wrong."""
+    return structure(await read_json(request), cls)
+
+
+async def read_json(request: web.Request) -> Any:
+    """The parsed JSON body, or a 400 problem saying why it could not be read."""
+    raw = await request.read()
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Problem(400, f"The body is not valid JSON: {exc}") from None
+
+
+def dump(value: Any) -> Any:
+    """attrs instances (and lists of them) as JSON-ready data."""
+    return converter.unstructure(value)
+
+
+def json_response(
+    data: Any, *, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    """A JSON response of attrs or plain data."""
+    body = json.dumps(dump(data), ensure_ascii=False, separators=(",", ":"))
+    return web.Response(text=body, status=status, content_type="application/json", headers=headers)

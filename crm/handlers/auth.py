@@ -1,0 +1,50 @@
+"""Log in, see who you are, and (on a developer's machine) register."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from crm import auth
+from crm.convert import json_response, read_body
+from crm.errors import FieldError, Problem, ValidationFailed, not_found, unauthorized
+from crm.keys import PASSWORDS, POOL, QUERIES, SETTINGS
+from crm.models import AccessToken, LoginRequest, RegisterRequest, User
+
+
+async def login(request: web.Request) -> web.Response:
+    """Trade e-mail and password for a bearer token; one 401 for every wrong pair."""
+    body = await read_body(request, LoginRequest)
+    app = request.app
+    row = await app[QUERIES].get_login(app[POOL], email=body.email)
+    ok, rehashed = await app[PASSWORDS].verify(row["password_hash"] if row else None, body.password)
+    if not ok or row is None:
+        raise unauthorized("Wrong e-mail or password.")
+    if rehashed:
+        await app[QUERIES].set_password_hash(app[POOL], id=row["id"], password_hash=rehashed)
+    settings = app[SETTINGS]
+    token = auth.issue_token(settings, row["id"], row["token_version"])
+    return json_response(AccessToken(access_token=token, expires_in=settings.jwt_expires))
+
+
+async def me(request: web.Request) -> web.Response:
+    """The user the token belongs to."""
+    caller = await auth.require(request)
+    row = await request.app[QUERIES].get_user(request.app[POOL], id=caller["id"])
+    return json_response(User(**row))
+
+
+async def register(request: web.Request) -> web.Response:
+    """Create a user without logging in: only on a developer's machine (ENV=local)."""
+    app = request.app
+    if not app[SETTINGS].is_local:
+        raise not_found("Route")
+    body = await read_body(request, RegisterRequest)
+    if body.password != body.password_confirm:
+        raise ValidationFailed([FieldError("password_confirm", "must match password")])
+    password_hash = await app[PASSWORDS].hash(body.password)
+    row = await app[QUERIES].insert_user(
+        app[POOL], email=body.email, password_hash=password_hash, role=body.role.value
+    )
+    if row is None:
+        raise Problem(409, "A user with this e-mail already exists.")
+    return json_response(User(**row), status=201, headers={"Location": f"/users/{row['id']}"})

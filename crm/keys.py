@@ -1,0 +1,18 @@
+"""Typed application keys: everything the app keeps for its handlers, named in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from crm.passwords import Passwords
+from crm.queries import Queries
+from crm.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+QUERIES = web.AppKey("queries", Queries)
+PASSWORDS = web.AppKey("passwords", Passwords)
+# asyncpg ships no type hints; the pools are asyncpg.Pool.
+POOL: web.AppKey[Any] = web.AppKey("pool")
+READ_POOL: web.AppKey[Any] = web.AppKey("read_pool")

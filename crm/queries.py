@@ -1,0 +1,164 @@
+"""Named SQL from sql/*.sql (aiosql grammar), checked at load and run through asyncpg."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+_NAME_LINE = re.compile(r"^--\s*name:\s*(?P<name>\S+)\s*$")
+_NAME = re.compile(r"^(?P<base>[a-z_][a-z0-9_]*)(?P<kind>[\^$!]?)$")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class QueryFileError(Exception):
+    """A SQL file breaks the grammar; raised at start-up, never during a request."""
+
+
+@attrs.frozen
+class Query:
+    """One named statement: `kind` is '' (rows), '^' (one row), '$' (one value) or '!' (execute)."""
+
+    name: str
+    kind: str
+    doc: str
+    sql: str
+    params: tuple[str, ...]
+    source: str
+
+    async def __call__(self, conn: Any, **params: Any) -> Any:
+        """Run the statement on a connection or pool with exactly its named parameters."""
+        if params.keys() != set(self.params):
+            missing = sorted(set(self.params) - params.keys())
+            extra = sorted(params.keys() - set(self.params))
+            raise TypeError(f"query {self.name}: missing {missing}, unexpected {extra}")
+        args = [params[name] for name in self.params]
+        if self.kind == "^":
+            return await conn.fetchrow(self.sql, *args)
+        if self.kind == "$":
+            return await conn.fetchval(self.sql, *args)
+        if self.kind == "!":
+            return await conn.execute(self.sql, *args)
+        return await conn.fetch(self.sql, *args)
+
+
+class Queries:
+    """All queries by name: `await queries.get_user(conn, id=1)`."""
+
+    def __init__(self, queries: dict[str, Query]) -> None:
+        self._queries = queries
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
+        try:
+            return self._queries[name]
+        except KeyError:
+            raise AttributeError(f"no query named {name!r} in sql/") from None
+
+    def __getitem__(self, name: str) -> Query:
+        return self._queries[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._queries
+
+    def __iter__(self) -> Any:
+        return iter(self._queries.values())
+
+
+def load_queries(directory: Path = SQL_DIR) -> Queries:
+    """Load every *.sql file in `directory`; a malformed file or duplicate name raises."""
+    found: dict[str, Query] = {}
+    files = sorted(directory.glob("*.sql"))
+    if not files:
+        raise QueryFileError(f"no .sql files in {directory}")
+    for path in files:
+        for query in parse_file(path.read_text(encoding="utf-8"), path.name):
+            if query.name in found:
+                other = found[query.name].source
+                raise QueryFileError(
+                    f"{path.name}: query {query.name!r} already defined in {other}"
+                )
+            found[query.name] = query
+    return Queries(found)
+
+
+def parse_file(text: str, source: str) -> list[Query]:
+    """Split one file into its named queries."""
+    queries: list[Query] = []
+    header: str | None = None
+    lines: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _NAME_LINE.match(line.strip())
+        if match:
+            if header is not None:
+                queries.append(_build(header, lines, source))
+            header, lines = f"{match['name']}@{number}", []
+        elif header is None:
+            if line.strip() and not line.lstrip().startswith("--"):
+                raise QueryFileError(f"{source}:{number}: SQL before the first '-- name:' line")
+        else:
+            lines.append(line)
+    if header is not None:
+        queries.append(_build(header, lines, source))
+    if not queries:
+        raise QueryFileError(f"{source}: no '-- name:' queries")
+    return queries
+
+
+def _build(header: str, lines: list[str], source: str) -> Query:
+    raw_name, _, line = header.rpartition("@")
+    where = f"{source}:{line}"
+    match = _NAME.match(raw_name)
+    if not match:
+        raise QueryFileError(f"{where}: bad query name {raw_name!r} (snake_case, suffix ^ $ !)")
+    doc_lines = []
+    while lines and lines[0].lstrip().startswith("--"):
+        doc_lines.append(lines.pop(0).lstrip()[2:].strip())
+    body = "\n".join(lines).strip()
+    if not doc_lines or not doc_lines[0]:
+        raise QueryFileError(f"{where}: query {match['base']!r} needs a one-line '--' description")
+    if not body:
+        raise QueryFileError(f"{where}: query {match['base']!r} has no SQL")
+    sql, params = convert_params(body, where)
+    return Query(match["base"], match["kind"], " ".join(doc_lines), sql, params, source)
+
+
+def convert_params(sql: str, where: str = "") -> tuple[str, tuple[str, ...]]:
+    """Rewrite `:name` to `$n`, leaving strings, quoted names, comments and `::casts` alone."""
+    out: list[str] = []
+    params: list[str] = []
+    i, n = 0, len(sql)
+    while i < n:
+        char = sql[i]
+        if char in "'\"":
+            end = sql.find(char, i + 1)
+            while end != -1 and end + 1 < n and sql[end + 1] == char:
+                end = sql.find(char, end + 2)
+            if end == -1:
+                raise QueryFileError(f"{where}: unterminated {char} quote")
+            out.append(sql[i : end + 1])
+            i = end + 1
+        elif sql.startswith("--", i):
+            end = sql.find("\n", i)
+            end = n if end == -1 else end
+            out.append(sql[i:end])
+            i = end
+        elif sql.startswith("::", i):
+            out.append("::")
+            i += 2
+        elif char == ":" and (match := _IDENT.match(sql, i + 1)):
+            name = match.group()
+            if name not in params:
+                params.append(name)
+            out.append(f"${params.index(name) + 1}")
+            i = match.end()
+        elif char == "$" and i + 1 < n and sql[i + 1].isdigit():
+            raise QueryFileError(f"{where}: use :named parameters, not positional ${sql[i + 1]}")
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out), tuple(params)

@@ -1,0 +1,9 @@
+-- Undo the initial schema.
+DROP TABLE IF EXISTS idempotency_keys;
+DROP TABLE IF EXISTS ticket_events;
+DROP TABLE IF EXISTS tickets;
+DROP TABLE IF EXISTS clients;
+DROP TABLE IF EXISTS users;
+DROP TYPE IF EXISTS ticket_event_kind;
+DROP TYPE IF EXISTS ticket_status;
+DROP TYPE IF EXISTS user_role;

@@ -1,0 +1,90 @@
+"""Fixtures: a migrated test database per session, clean tables per test, the real app over HTTP."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from crm import db
+from crm.app import create_app
+from crm.settings import Settings
+from tests.api import Api
+
+TRUNCATE = (
+    "TRUNCATE users, clients, tickets, ticket_events, idempotency_keys RESTART IDENTITY CASCADE"
+)
+TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, query = url.partition("?")
+    root = base.rsplit("/", 1)[0]
+    return f"{root}/{name}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture(scope="session", name="server_url")
+def _server_url() -> Iterator[str]:
+    """A PostgreSQL server: TEST_DATABASE_URL's, or an embedded one in a temporary folder."""
+    given = os.environ.get("TEST_DATABASE_URL")
+    if given:
+        yield "postgresql://" + given.partition("://")[2]
+        return
+    folder = Path(tempfile.mkdtemp(prefix="crm-test-"))
+    try:
+        with db.embedded_database(folder) as url:
+            yield url
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def recreate_database(server_url: str, name: str) -> str:
+    """Drop and create database `name` on the server; return its URL."""
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return _with_database(server_url, name)
+
+
+@pytest.fixture(scope="session", name="database_url")
+def _database_url(server_url: str) -> str:
+    """A fresh database with every migration applied, once per test session."""
+    url = recreate_database(server_url, "crm_test")
+    db.migrate(url)
+    return url
+
+
+@pytest.fixture(scope="session", name="sync_db")
+def _sync_db(database_url: str) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture(name="settings")
+def _settings(database_url: str, sync_db: psycopg.Connection[Any]) -> Settings:
+    """Settings for one test, whose tables start empty."""
+    sync_db.execute(TRUNCATE)
+    return Settings(
+        jwt_secret=TEST_SECRET,
+        database_url=database_url,
+        pool_min_size=1,
+        pool_max_size=4,
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+    )
+
+
+@pytest.fixture(name="api")
+async def _api(aiohttp_client: Any, settings: Settings) -> AsyncIterator[Api]:
+    """The real app, served over HTTP to a contract-checking client."""
+    client = await aiohttp_client(create_app(settings))
+    yield Api(client)

@@ -1,0 +1,39 @@
+"""Small helpers that build exactly the rows a test needs, through the app's own queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from crm.keys import PASSWORDS, POOL, QUERIES
+from crm.queries import load_queries
+from tests.api import Api
+
+PASSWORD = "correct horse battery"
+
+
+async def make_user(
+    api: Api, email: str, role: str = "worker", password: str = PASSWORD
+) -> dict[str, Any]:
+    """Insert a user and return its row."""
+    app = api.app
+    password_hash = await app[PASSWORDS].hash(password)
+    row = await app[QUERIES].insert_user(
+        app[POOL], email=email, password_hash=password_hash, role=role
+    )
+    assert row is not None
+    return dict(row)
+
+
+async def user_and_token(api: Api, email: str, role: str = "worker") -> tuple[dict[str, Any], str]:
+    """Insert a user, log them in, return the row and the token."""
+    user = await make_user(api, email, role)
+    return user, await api.login(email, PASSWORD)
+
+
+CHECKS = load_queries(Path(__file__).parent / "sql")
+
+
+async def check(api: Api, name: str, **params: Any) -> Any:
+    """Run one of tests/sql/checks.sql against the test database."""
+    return await CHECKS[name](api.app[POOL], **params)

@@ -1,0 +1,28 @@
+-- Test-only queries: what the tests read and poke in the database to check the API's effects.
+
+-- name: mark_user_deleted!
+-- Delete a user behind the API's back, as another admin's request would.
+UPDATE users SET deleted_at = now(), token_version = token_version + 1 WHERE id = :id;
+
+-- name: user_password_hash$
+-- The stored hash of a user's password.
+SELECT password_hash FROM users WHERE id = :id;
+
+-- name: count_users$
+-- How many user rows exist, deleted or not.
+SELECT count(*) FROM users;
+
+-- name: uncommented_columns
+-- Tables and columns of the public schema that lack a COMMENT ON.
+SELECT c.relname AS table_name, a.attname AS column_name
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE c.relkind = 'r' AND c.relname NOT LIKE '\_yoyo%' AND c.relname NOT LIKE 'yoyo%'
+  AND (obj_description(c.oid, 'pg_class') IS NULL OR (a.attnum IS NOT NULL AND col_description(c.oid, a.attnum) IS NULL));
+
+-- name: public_tables
+-- The application's tables (not yoyo's bookkeeping).
+SELECT tablename FROM pg_tables
+WHERE schemaname = 'public' AND tablename NOT LIKE '\_yoyo%' AND tablename NOT LIKE 'yoyo%'
+ORDER BY tablename;

@@ -1,0 +1,68 @@
+"""The SQL loader: aiosql grammar, :named parameters, errors at start-up, not per request."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from crm.queries import QueryFileError, convert_params, load_queries, parse_file
+
+CRM = Path(__file__).resolve().parent.parent / "crm"
+
+
+def test_named_parameters_become_positional_once_each() -> None:
+    sql, params = convert_params("SELECT :a::int, ':not_me', \"x:y\", :b -- :c\n WHERE x = :a")
+    assert sql == "SELECT $1::int, ':not_me', \"x:y\", $2 -- :c\n WHERE x = $1"
+    assert params == ("a", "b")
+
+
+def test_kinds_and_docs_are_read() -> None:
+    queries = parse_file("-- Things.\n\n-- name: get_thing^\n-- One thing.\nSELECT :id;\n", "t.sql")
+    assert [(q.name, q.kind, q.doc, q.sql, q.params) for q in queries] == [
+        ("get_thing", "^", "One thing.", "SELECT $1;", ("id",))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "SELECT 1;\n-- name: x\n-- Doc.\nSELECT 1;",
+            "t.sql:1: SQL before the first '-- name:' line",
+        ),
+        ("-- name: Bad-Name\n-- Doc.\nSELECT 1;", "t.sql:1: bad query name 'Bad-Name'"),
+        ("-- name: no_doc\nSELECT 1;", "t.sql:1: query 'no_doc' needs a one-line '--' description"),
+        ("-- name: empty\n-- Doc.\n", "t.sql:1: query 'empty' has no SQL"),
+        ("-- name: quote\n-- Doc.\nSELECT 'open;", "unterminated ' quote"),
+        ("-- name: positional\n-- Doc.\nSELECT $1;", "use :named parameters, not positional $1"),
+        ("-- only a comment\n", "t.sql: no '-- name:' queries"),
+    ],
+)
+def test_malformed_files_are_refused(text: str, message: str) -> None:
+    with pytest.raises(QueryFileError, match=re.escape(message)):
+        parse_file(text, "t.sql")
+
+
+def test_duplicate_names_across_files_fail_loading(tmp_path: Path) -> None:
+    (tmp_path / "a.sql").write_text("-- name: same$\n-- Doc.\nSELECT 1;\n")
+    (tmp_path / "b.sql").write_text("-- name: same$\n-- Doc.\nSELECT 2;\n")
+    with pytest.raises(QueryFileError, match=r"b.sql: query 'same' already defined in a.sql"):
+        load_queries(tmp_path)
+
+
+async def test_a_query_refuses_missing_or_extra_parameters() -> None:
+    query = load_queries()["get_user"]
+    with pytest.raises(TypeError, match=r"missing \['id'\], unexpected \['user_id'\]"):
+        await query(None, user_id=1)
+
+
+def test_every_query_the_code_calls_exists_and_every_query_is_called() -> None:
+    queries = load_queries()
+    code = "\n".join(path.read_text() for path in CRM.rglob("*.py"))
+    called = set(re.findall(r"QUERIES\]\.(\w+)\(|queries\(\)\.(\w+)\(", code))
+    names = {a or b for a, b in called}
+    assert names, "no query calls found"
+    assert sorted(name for name in names if name not in queries) == []
+    assert sorted(q.name for q in queries if q.name not in names) == []

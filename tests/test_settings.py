@@ -1,0 +1,69 @@
+"""Configuration: valid environments start, invalid ones fail with a line naming the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crm.settings import ConfigError, Settings
+
+LONG_SECRET = "x" * 32
+
+
+def test_defaults_on_a_local_machine(tmp_path: Path) -> None:
+    settings = Settings.from_env({"CRM_DATA_DIR": str(tmp_path)})
+    assert (settings.env, settings.host, settings.port, settings.jwt_expires) == (
+        "local",
+        "127.0.0.1",
+        8000,
+        3600,
+    )
+    assert settings.database_url is None
+    # The local secret is random, kept in the data folder, and stable across restarts.
+    assert len(settings.jwt_secret) >= 32
+    assert Settings.from_env({"CRM_DATA_DIR": str(tmp_path)}).jwt_secret == settings.jwt_secret
+    assert (tmp_path / "jwt-secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_seed_style_database_url_is_accepted() -> None:
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": "postgresql+asyncpg://postgres:postgres@db:5432/repair_db",
+            "JWT_SECRET": "s",
+        }
+    )
+    assert settings.database_url == "postgresql://postgres:postgres@db:5432/repair_db"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"JWT_EXPIRES": "soon"}, "JWT_EXPIRES must be a whole number, got 'soon'"),
+        ({"JWT_EXPIRES": "0"}, "JWT_EXPIRES must be between 60 and 2592000, got 0"),
+        ({"PORT": "70000"}, "PORT must be between 1 and 65535, got 70000"),
+        (
+            {"DATABASE_URL": "mysql://x"},
+            "DATABASE_URL must be a postgresql:// URL, got scheme 'mysql'",
+        ),
+        ({"DATABASE_URL": "nonsense"}, "DATABASE_URL must be a postgresql:// URL, got 'nonsense'"),
+        ({"ENV": "production"}, "JWT_SECRET is required when ENV=production"),
+        (
+            {"ENV": "production", "JWT_SECRET": "change_me_in_prod"},
+            "JWT_SECRET is the example default; set a real secret for ENV=production",
+        ),
+        (
+            {"ENV": "staging", "JWT_SECRET": "short"},
+            "JWT_SECRET must be at least 32 bytes for ENV=staging",
+        ),
+    ],
+)
+def test_invalid_settings_name_the_variable(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"JWT_SECRET": "dev", **environ} if "ENV" not in environ else environ)
+    assert str(caught.value) == message
+
+
+def test_production_with_a_real_secret_starts() -> None:
+    settings = Settings.from_env({"ENV": "production", "JWT_SECRET": LONG_SECRET, "PORT": "9000"})
+    assert (settings.is_local, settings.port, settings.jwt_secret) == (False, 9000, LONG_SECRET)
