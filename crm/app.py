@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from crm import db
 from crm.errors import error_middleware
-from crm.keys import PASSWORDS, POOL, QUERIES, READ_POOL, SETTINGS
+from crm.keys import CURSOR_SECRET, PASSWORDS, POOL, QUERIES, READ_POOL, SETTINGS
 from crm.passwords import Passwords
 from crm.queries import load_queries
 from crm.routes import setup_routes
@@ -23,6 +24,7 @@ def create_app(settings: Settings) -> web.Application:
         )
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
     app[SETTINGS] = settings
+    app[CURSOR_SECRET] = hashlib.sha256(b"cursor:" + settings.jwt_secret.encode()).digest()
     app[QUERIES] = load_queries()
     app[PASSWORDS] = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
     app.cleanup_ctx.append(_pools)

@@ -101,5 +101,11 @@ async def create_pool(url: str, settings: Settings) -> Any:
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         statement_cache_size=settings.statement_cache_size,
-        server_settings={"timezone": "UTC", "application_name": "crm"},
+        # Custom plans see each call's filters, so optional filters (":x IS NULL OR …")
+        # fold away and the planner picks the index for the values actually given.
+        server_settings={
+            "timezone": "UTC",
+            "application_name": "crm",
+            "plan_cache_mode": "force_custom_plan",
+        },
     )

@@ -11,6 +11,8 @@ from crm.queries import Queries
 from crm.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
+# HMAC key for pagination cursors, derived from JWT_SECRET so it needs no setting of its own.
+CURSOR_SECRET = web.AppKey("cursor_secret", bytes)
 QUERIES = web.AppKey("queries", Queries)
 PASSWORDS = web.AppKey("passwords", Passwords)
 # asyncpg ships no type hints; the pools are asyncpg.Pool.
