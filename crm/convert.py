@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, NewType, TypeVar
 
+import attrs
 import cattrs
 from aiohttp import web
 from cattrs.errors import (
@@ -18,6 +19,7 @@ from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
 )
+from cattrs.gen import make_dict_structure_fn
 
 from crm.errors import FieldError, Problem, ValidationFailed
 
@@ -134,6 +136,21 @@ def _enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
 converter.register_structure_hook(enum.Enum, _enum)
 converter.register_structure_hook(enum.StrEnum, _enum)
 converter.register_unstructure_hook(datetime, lambda d: iso(d))
+
+
+def _objects_only(cls: type) -> Callable[[Any, Any], Any]:
+    # The generated structurer would fail with AttributeError on a nested non-object.
+    inner: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, converter)
+
+    def hook(value: Any, _: Any) -> Any:
+        if not isinstance(value, dict):
+            raise TypeError("must be a JSON object")
+        return inner(value, cls)
+
+    return hook
+
+
+converter.register_structure_hook_factory(attrs.has, _objects_only)
 
 
 def iso(moment: datetime) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -94,10 +95,16 @@ def migrate(url: str, *, rollback: bool = False, rollback_all: bool = False) -> 
     return [migration.id for migration in chosen]
 
 
+async def _init_connection(conn: Any) -> None:
+    # jsonb as Python data both ways, so history changes and stored answers need no manual JSON.
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
 async def create_pool(url: str, settings: Settings) -> Any:
     """One asyncpg pool with the settings' sizes; UTC sessions so times come back in UTC."""
     return await asyncpg.create_pool(
         url,
+        init=_init_connection,
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         statement_cache_size=settings.statement_cache_size,

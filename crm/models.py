@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 import attrs
 
-from crm.convert import Email, Password
+from crm.convert import Comment, Description, Email, Name, Password, Phone, Title
 
 
 class Role(enum.StrEnum):
@@ -54,3 +55,112 @@ class User:
     active: bool
     created_at: datetime
     updated_at: datetime
+
+
+class TicketStatus(enum.StrEnum):
+    """Where a ticket is."""
+
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELED = "canceled"
+
+
+@attrs.frozen
+class PublicClient:
+    """Who is asking, as the public form gives it; a phone or an e-mail is required."""
+
+    name: Name | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    comment: Comment | None = None
+
+
+@attrs.frozen
+class PublicTicketRequest:
+    """POST /tickets/public: the seed's body."""
+
+    title: Title
+    client: PublicClient
+    description: Description | None = None
+    scheduled_at: datetime | None = None
+
+
+@attrs.frozen
+class PublicTicketCreated:
+    """What the customer gets back: the ticket and the token to follow it with."""
+
+    id: int
+    title: str
+    status: TicketStatus
+    scheduled_at: datetime | None
+    created_at: datetime
+    tracking_token: str
+
+
+@attrs.frozen
+class PublicTicketStatus:
+    """What a customer may see of their ticket: nothing about other people."""
+
+    title: str
+    status: TicketStatus
+    scheduled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@attrs.frozen
+class NewTicket:
+    """POST /tickets (admin)."""
+
+    title: Title
+    client_id: int
+    description: Description | None = None
+    assignee_id: int | None = None
+    scheduled_at: datetime | None = None
+
+
+@attrs.frozen
+class TicketPatch:
+    """PATCH /tickets/{id}: only the keys present change; null clears a nullable field."""
+
+    title: Title | None = None
+    description: Description | None = None
+    scheduled_at: datetime | None = None
+    client_id: int | None = None
+    assignee_id: int | None = None
+    status: TicketStatus | None = None
+
+
+@attrs.frozen
+class Ticket:
+    """A ticket as staff see it, with its client's name and assignee's e-mail."""
+
+    id: int
+    title: str
+    description: str | None
+    status: TicketStatus
+    client_id: int
+    client_name: str | None
+    assignee_id: int | None
+    assignee_email: str | None
+    scheduled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@attrs.frozen
+class TicketEvent:
+    """One row of a ticket's history."""
+
+    id: int
+    ticket_id: int
+    kind: str
+    actor_id: int | None
+    actor_email: str | None
+    from_status: TicketStatus | None
+    to_status: TicketStatus | None
+    from_assignee_id: int | None
+    to_assignee_id: int | None
+    changes: dict[str, Any] | None
+    created_at: datetime

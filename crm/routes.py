@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from crm.handlers import auth, health
+from crm.handlers import auth, health, public, tickets
 
 
 def setup_routes(app: web.Application) -> None:
@@ -16,5 +16,13 @@ def setup_routes(app: web.Application) -> None:
             web.post("/auth/login", auth.login),
             web.get("/auth/me", auth.me, allow_head=False),
             web.post("/auth/register", auth.register),
+            web.post("/tickets/public", public.create_public_ticket),
+            web.get("/tickets/public/{tracking_token}", public.get_public_ticket, allow_head=False),
+            web.get("/tickets", tickets.list_tickets, allow_head=False),
+            web.post("/tickets", tickets.create_ticket),
+            web.get("/tickets/{id}", tickets.get_ticket, allow_head=False),
+            web.patch("/tickets/{id}", tickets.patch_ticket),
+            web.delete("/tickets/{id}", tickets.delete_ticket),
+            web.get("/tickets/{id}/events", tickets.list_events, allow_head=False),
         ]
     )

@@ -88,3 +88,12 @@ async def _api(aiohttp_client: Any, settings: Settings) -> AsyncIterator[Api]:
     """The real app, served over HTTP to a contract-checking client."""
     client = await aiohttp_client(create_app(settings))
     yield Api(client)
+
+
+@pytest.fixture(name="admin_token")
+async def _admin_token(api: Api) -> str:
+    """A logged-in admin's token."""
+    from tests.factories import user_and_token
+
+    _, token = await user_and_token(api, "admin@example.com", "admin")
+    return token

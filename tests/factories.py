@@ -34,6 +34,27 @@ async def user_and_token(api: Api, email: str, role: str = "worker") -> tuple[di
 CHECKS = load_queries(Path(__file__).parent / "sql")
 
 
-async def check(api: Api, name: str, **params: Any) -> Any:
+async def check(api: Api, query: str, /, **params: Any) -> Any:
     """Run one of tests/sql/checks.sql against the test database."""
-    return await CHECKS[name](api.app[POOL], **params)
+    return await CHECKS[query](api.app[POOL], **params)
+
+
+async def make_client(api: Api, name: str = "Иван", phone: str | None = "+380671112233") -> int:
+    """Insert a client and return its id."""
+    row = await check(api, "insert_client", name=name, phone=phone, email=None)
+    return int(row["id"])
+
+
+async def make_ticket(
+    api: Api, title: str, client_id: int, assignee_id: int | None = None, status: str = "new"
+) -> int:
+    """Insert a ticket directly (no history) and return its id."""
+    row = await check(
+        api,
+        "insert_ticket",
+        title=title,
+        client_id=client_id,
+        assignee_id=assignee_id,
+        status=status,
+    )
+    return int(row["id"])

@@ -26,3 +26,32 @@ WHERE c.relkind = 'r' AND c.relname NOT LIKE '\_yoyo%' AND c.relname NOT LIKE 'y
 SELECT tablename FROM pg_tables
 WHERE schemaname = 'public' AND tablename NOT LIKE '\_yoyo%' AND tablename NOT LIKE 'yoyo%'
 ORDER BY tablename;
+
+-- name: insert_client^
+-- A client row for tests that need one.
+INSERT INTO clients (name, phone, email) VALUES (:name, :phone, :email) RETURNING id;
+
+-- name: insert_ticket^
+-- A ticket row with a chosen status and assignee, and no history.
+INSERT INTO tickets (title, client_id, assignee_id, status, tracking_token)
+VALUES (:title, :client_id, :assignee_id, :status, md5(random()::text) || md5(random()::text))
+RETURNING id;
+
+-- name: ticket_row^
+-- A ticket's stored fields.
+SELECT id, title, description, status, client_id, assignee_id, scheduled_at, tracking_token, updated_at
+FROM tickets WHERE id = :id;
+
+-- name: ticket_events
+-- A ticket's history rows, oldest first.
+SELECT kind, actor_id, from_status, to_status, from_assignee_id, to_assignee_id, changes
+FROM ticket_events WHERE ticket_id = :ticket_id ORDER BY id;
+
+-- name: count_rows^
+-- How many clients, tickets, events and stored idempotent answers exist.
+SELECT (SELECT count(*) FROM clients) AS clients, (SELECT count(*) FROM tickets) AS tickets,
+       (SELECT count(*) FROM ticket_events) AS events, (SELECT count(*) FROM idempotency_keys) AS keys;
+
+-- name: deactivate_user!
+-- Lock a user out by clearing their active flag.
+UPDATE users SET active = false, token_version = token_version + 1 WHERE id = :id;

@@ -1,0 +1,137 @@
+"""Tickets for staff: list and search, read, create, change, delete, and history."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from aiohttp import web
+
+from crm.auth import require
+from crm.convert import json_response, read_body, read_json, structure
+from crm.errors import FieldError, ValidationFailed, not_found
+from crm.keys import CURSOR_SECRET, POOL, QUERIES, READ_POOL
+from crm.models import NewTicket, Role, Ticket, TicketEvent, TicketPatch, TicketStatus
+from crm.pagination import after_newest, newest_first, page_body, page_request, query_params
+from crm.params import bool_param, enum_params, int_param, text_param
+from crm.search import title_query
+from crm.ticket_changes import change_ticket
+
+LIST_FILTERS = ("q", "status", "assignee_id", "client_id", "unassigned")
+
+
+def _scope(caller: dict[str, Any]) -> int | None:
+    """Workers see only tickets assigned to them; admins see all."""
+    return caller["id"] if caller["role"] == Role.WORKER else None
+
+
+def _ticket_id(request: web.Request) -> int:
+    raw = request.match_info["id"]
+    if not raw.isdigit() or not 1 <= int(raw) < 2**63:
+        raise not_found("Ticket")
+    return int(raw)
+
+
+async def list_tickets(request: web.Request) -> web.Response:
+    """A page of tickets, newest first, filtered and searched."""
+    caller = await require(request)
+    query = query_params(request, LIST_FILTERS, repeatable=("status",))
+    statuses = enum_params(query.getall("status", []), "status", TicketStatus)
+    filters = {
+        "search": title_query(text_param(query, "q", 200)),
+        "statuses": [s.value for s in statuses] if statuses else None,
+        "assignee_id": _scope(caller) or int_param(query, "assignee_id"),
+        "client_id": int_param(query, "client_id"),
+        "unassigned": bool_param(query, "unassigned"),
+    }
+    secret = request.app[CURSOR_SECRET]
+    page = page_request(query, secret, "tickets", filters)
+    rows = await request.app[QUERIES].list_tickets(
+        request.app[READ_POOL], **filters, **after_newest(page)
+    )
+    items, cursor, headers = page_body(request, page, rows, newest_first, secret)
+    return json_response(
+        {"items": [Ticket(**row) for row in items], "next_cursor": cursor}, headers=headers
+    )
+
+
+async def get_ticket(request: web.Request) -> web.Response:
+    """One ticket; a worker asking for someone else's gets 404."""
+    caller = await require(request)
+    row = await request.app[QUERIES].get_ticket(
+        request.app[POOL], id=_ticket_id(request), assignee_id=_scope(caller)
+    )
+    if row is None:
+        raise not_found("Ticket")
+    return json_response(Ticket(**row))
+
+
+async def create_ticket(request: web.Request) -> web.Response:
+    """An admin records a ticket for a known client, optionally assigned at once."""
+    caller = await require(request, Role.ADMIN)
+    body = await read_body(request, NewTicket)
+    app = request.app
+    queries = app[QUERIES]
+    async with app[POOL].acquire() as conn, conn.transaction():
+        errors = []
+        if not await queries.client_exists(conn, id=body.client_id):
+            errors.append(FieldError("client_id", "no client has this id"))
+        if body.assignee_id is not None and not await queries.is_active_worker(
+            conn, id=body.assignee_id
+        ):
+            errors.append(FieldError("assignee_id", "must be an active worker"))
+        if errors:
+            raise ValidationFailed(errors)
+        created = await queries.create_ticket(
+            conn,
+            title=body.title,
+            description=body.description,
+            scheduled_at=body.scheduled_at,
+            client_id=body.client_id,
+            assignee_id=body.assignee_id,
+            tracking_token=secrets.token_urlsafe(24),
+            actor_id=caller["id"],
+        )
+        row = await queries.get_ticket(conn, id=created["id"], assignee_id=None)
+    return json_response(Ticket(**row), status=201, headers={"Location": f"/tickets/{row['id']}"})
+
+
+async def patch_ticket(request: web.Request) -> web.Response:
+    """Change a ticket: admins any field, workers only the status of their own, forward only."""
+    caller = await require(request)
+    ticket_id = _ticket_id(request)
+    data = await read_json(request)
+    patch = structure(data, TicketPatch)
+    app = request.app
+    await change_ticket(app[POOL], app[QUERIES], caller, ticket_id, patch, set(data))
+    row = await app[QUERIES].get_ticket(app[POOL], id=ticket_id, assignee_id=None)
+    return json_response(Ticket(**row))
+
+
+async def delete_ticket(request: web.Request) -> web.Response:
+    """An admin deletes a ticket and its history."""
+    await require(request, Role.ADMIN)
+    deleted = await request.app[QUERIES].delete_ticket(request.app[POOL], id=_ticket_id(request))
+    if deleted is None:
+        raise not_found("Ticket")
+    return web.Response(status=204)
+
+
+async def list_events(request: web.Request) -> web.Response:
+    """A page of a ticket's history, oldest first."""
+    caller = await require(request)
+    ticket_id = _ticket_id(request)
+    query = query_params(request, ())
+    app = request.app
+    if await app[QUERIES].get_ticket(app[POOL], id=ticket_id, assignee_id=_scope(caller)) is None:
+        raise not_found("Ticket")
+    secret = app[CURSOR_SECRET]
+    page = page_request(query, secret, "events", {"ticket_id": ticket_id})
+    after_id = page.after[0] if page.after else 0
+    rows = await app[QUERIES].list_events(
+        app[POOL], ticket_id=ticket_id, after_id=after_id, limit=page.size + 1
+    )
+    items, cursor, headers = page_body(request, page, rows, lambda row: (row["id"],), secret)
+    return json_response(
+        {"items": [TicketEvent(**row) for row in items], "next_cursor": cursor}, headers=headers
+    )

@@ -1,0 +1,114 @@
+"""Changing a ticket: merge a patch, apply the rules, store it and its history in one go."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm.convert import iso
+from crm.errors import FieldError, Problem, ValidationFailed, not_found
+from crm.models import Role, TicketPatch, TicketStatus
+from crm.queries import Queries
+from crm.rules import forbidden_fields, transition_error
+
+REQUIRED = ("title", "client_id", "status")
+EDITED = ("title", "description", "scheduled_at", "client_id")
+
+
+async def change_ticket(
+    pool: Any,
+    queries: Queries,
+    caller: dict[str, Any],
+    ticket_id: int,
+    patch: TicketPatch,
+    present: set[str],
+) -> None:
+    """Apply `patch` (only the `present` keys) as `caller`; 404, 403, 409 or 422 when refused."""
+    role = Role(caller["role"])
+    scope = caller["id"] if role == Role.WORKER else None
+    async with pool.acquire() as conn, conn.transaction():
+        old = await queries.lock_ticket(conn, id=ticket_id, assignee_id=scope)
+        if old is None:
+            raise not_found("Ticket")
+        if denied := forbidden_fields(role, present):
+            raise Problem(
+                403, f"Workers may change only a ticket's status, not: {', '.join(denied)}."
+            )
+        new = _merged(dict(old), patch, present)
+        if "status" in present:
+            current, wanted = TicketStatus(old["status"]), TicketStatus(new["status"])
+            if error := transition_error(role, current, wanted):
+                raise Problem(409, error)
+        await _check_references(conn, queries, old, new)
+        await queries.update_ticket(conn, **new)
+        for event in _events(dict(old), new):
+            await queries.add_event(conn, ticket_id=ticket_id, actor_id=caller["id"], **event)
+
+
+def _merged(old: dict[str, Any], patch: TicketPatch, present: set[str]) -> dict[str, Any]:
+    if not present:
+        raise ValidationFailed([FieldError("$", "give at least one field to change")])
+    nulls = [
+        FieldError(name, "must not be null")
+        for name in REQUIRED
+        if name in present and getattr(patch, name) is None
+    ]
+    if nulls:
+        raise ValidationFailed(nulls)
+    new = {**old}
+    for name in present:
+        value = getattr(patch, name)
+        new[name] = value.value if isinstance(value, TicketStatus) else value
+    return new
+
+
+async def _check_references(conn: Any, queries: Queries, old: Any, new: dict[str, Any]) -> None:
+    errors = []
+    if new["client_id"] != old["client_id"] and not await queries.client_exists(
+        conn, id=new["client_id"]
+    ):
+        errors.append(FieldError("client_id", "no client has this id"))
+    assignee = new["assignee_id"]
+    if assignee not in (None, old["assignee_id"]) and not await queries.is_active_worker(
+        conn, id=assignee
+    ):
+        errors.append(FieldError("assignee_id", "must be an active worker"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _events(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """One history row per kind of change: status, assignment, and edits of other fields."""
+    blank = dict.fromkeys(
+        ("from_status", "to_status", "from_assignee_id", "to_assignee_id", "changes")
+    )
+    events = []
+    if new["status"] != old["status"]:
+        events.append(
+            {
+                **blank,
+                "kind": "status_changed",
+                "from_status": old["status"],
+                "to_status": new["status"],
+            }
+        )
+    if new["assignee_id"] != old["assignee_id"]:
+        events.append(
+            {
+                **blank,
+                "kind": "assigned",
+                "from_assignee_id": old["assignee_id"],
+                "to_assignee_id": new["assignee_id"],
+            }
+        )
+    changes = {
+        name: {"from": _plain(old[name]), "to": _plain(new[name])}
+        for name in EDITED
+        if new[name] != old[name]
+    }
+    if changes:
+        events.append({**blank, "kind": "edited", "changes": changes})
+    return events
+
+
+def _plain(value: Any) -> Any:
+    return iso(value) if hasattr(value, "astimezone") else value

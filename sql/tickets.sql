@@ -1,0 +1,102 @@
+-- Tickets: repair requests, their listing and search, and their changes.
+
+-- name: lock_contacts!
+-- Serialise public requests that share a phone or e-mail, so a returning customer is found once.
+SELECT pg_advisory_xact_lock(hashtextextended(contact, 0))
+FROM unnest(ARRAY[:phone::text, :email::text]) AS contact
+WHERE contact IS NOT NULL
+ORDER BY contact;
+
+-- name: create_public_ticket^
+-- Attach a public request to the client with this phone or e-mail (or a new one); create the ticket and its 'created' event.
+WITH found AS (
+    SELECT id FROM clients
+    WHERE phone = :phone::text OR email = :email::text
+    ORDER BY id
+    LIMIT 1
+), added AS (
+    INSERT INTO clients (name, phone, email, comment)
+    SELECT :name, :phone, :email, :comment
+    WHERE NOT EXISTS (SELECT 1 FROM found)
+    RETURNING id
+), ticket AS (
+    INSERT INTO tickets (title, description, scheduled_at, client_id, tracking_token)
+    SELECT :title, :description, :scheduled_at, id, :tracking_token
+    FROM (SELECT id FROM found UNION ALL SELECT id FROM added) AS client
+    RETURNING id, title, status, scheduled_at, created_at, tracking_token
+), event AS (
+    INSERT INTO ticket_events (ticket_id, kind, to_status)
+    SELECT id, 'created', status FROM ticket
+)
+SELECT id, title, status, scheduled_at, created_at, tracking_token FROM ticket;
+
+-- name: get_public_ticket^
+-- What a customer may see of their ticket, by its tracking token.
+SELECT title, status, scheduled_at, created_at, updated_at
+FROM tickets
+WHERE tracking_token = :tracking_token;
+
+-- name: create_ticket^
+-- An admin's ticket for a known client, with its 'created' event (carrying the first assignee).
+WITH ticket AS (
+    INSERT INTO tickets (title, description, scheduled_at, client_id, assignee_id, tracking_token)
+    VALUES (:title, :description, :scheduled_at, :client_id, :assignee_id, :tracking_token)
+    RETURNING id, status, assignee_id
+), event AS (
+    INSERT INTO ticket_events (ticket_id, actor_id, kind, to_status, to_assignee_id)
+    SELECT id, :actor_id, 'created', status, assignee_id FROM ticket
+)
+SELECT id FROM ticket;
+
+-- name: list_tickets
+-- A page of tickets, newest first, with optional filters; `assignee_id` also scopes a worker to their own.
+SELECT t.id, t.title, t.description, t.status, t.client_id, c.name AS client_name,
+       t.assignee_id, u.email AS assignee_email, t.scheduled_at, t.created_at, t.updated_at
+FROM tickets AS t
+JOIN clients AS c ON c.id = t.client_id
+LEFT JOIN users AS u ON u.id = t.assignee_id
+WHERE (t.created_at, t.id) < (:after_created_at, :after_id)
+  AND (:statuses::ticket_status[] IS NULL OR t.status = ANY (:statuses::ticket_status[]))
+  AND (:assignee_id::bigint IS NULL OR t.assignee_id = :assignee_id::bigint)
+  AND (:client_id::bigint IS NULL OR t.client_id = :client_id::bigint)
+  AND (NOT :unassigned::boolean OR t.assignee_id IS NULL)
+  AND (:search::text IS NULL OR t.search @@ to_tsquery('russian', :search::text))
+ORDER BY t.created_at DESC, t.id DESC
+LIMIT :limit;
+
+-- name: get_ticket^
+-- One ticket with its client's name and assignee's e-mail; `assignee_id` scopes a worker to their own.
+SELECT t.id, t.title, t.description, t.status, t.client_id, c.name AS client_name,
+       t.assignee_id, u.email AS assignee_email, t.scheduled_at, t.created_at, t.updated_at
+FROM tickets AS t
+JOIN clients AS c ON c.id = t.client_id
+LEFT JOIN users AS u ON u.id = t.assignee_id
+WHERE t.id = :id AND (:assignee_id::bigint IS NULL OR t.assignee_id = :assignee_id::bigint);
+
+-- name: lock_ticket^
+-- The editable fields of a ticket, locked until the transaction ends; `assignee_id` scopes a worker.
+SELECT id, title, description, status, client_id, assignee_id, scheduled_at
+FROM tickets
+WHERE id = :id AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::bigint)
+FOR UPDATE;
+
+-- name: update_ticket!
+-- Store a ticket's new field values (already merged and checked) and touch updated_at.
+UPDATE tickets
+SET title = :title, description = :description, status = :status, client_id = :client_id,
+    assignee_id = :assignee_id, scheduled_at = :scheduled_at, updated_at = now()
+WHERE id = :id;
+
+-- name: delete_ticket$
+-- Delete a ticket (its history goes with it); returns its id, or nothing when there was none.
+DELETE FROM tickets WHERE id = :id RETURNING id;
+
+-- name: client_exists$
+-- Whether a client with this id exists.
+SELECT EXISTS (SELECT 1 FROM clients WHERE id = :id);
+
+-- name: is_active_worker$
+-- Whether this user is an active, undeleted worker who can be assigned tickets.
+SELECT EXISTS (
+    SELECT 1 FROM users WHERE id = :id AND role = 'worker' AND active AND deleted_at IS NULL
+);

@@ -1,0 +1,191 @@
+"""Customers send repair requests without an account, retry safely, and follow them by token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api import Api
+from tests.factories import check
+
+SEED_REQUEST = {
+    "title": "Не включается стиралка",
+    "description": "После щелчка выбивает автомат",
+    "scheduled_at": "2025-01-14T10:00:00Z",
+    "client": {
+        "name": "Иван",
+        "phone": "+380671112233",
+        "email": "ivan@example.com",
+        "comment": "Позвонить заранее",
+    },
+}
+
+
+def _request(**changes: Any) -> dict[str, Any]:
+    return {**SEED_REQUEST, **changes}
+
+
+async def test_seed_request_creates_client_ticket_and_created_event(api: Api) -> None:
+    reply = await api.post("/tickets/public", SEED_REQUEST)
+    assert reply.status == 201
+    body = reply.body
+    token = body.pop("tracking_token")
+    assert body == {
+        "id": 1,
+        "title": "Не включается стиралка",
+        "status": "new",
+        "scheduled_at": "2025-01-14T10:00:00Z",
+        "created_at": body["created_at"],
+    }
+    assert len(token) >= 22  # 24 random bytes: 192 bits
+    assert reply.headers["Location"] == f"/tickets/public/{token}"
+    ticket = await check(api, "ticket_row", id=1)
+    assert (ticket["title"], ticket["description"], ticket["status"]) == (
+        "Не включается стиралка",
+        "После щелчка выбивает автомат",
+        "new",
+    )
+    assert ticket["assignee_id"] is None and ticket["tracking_token"] == token
+    events = await check(api, "ticket_events", ticket_id=1)
+    assert [(e["kind"], e["actor_id"], e["to_status"]) for e in events] == [
+        ("created", None, "new")
+    ]
+    assert dict(await check(api, "count_rows")) == {
+        "clients": 1,
+        "tickets": 1,
+        "events": 1,
+        "keys": 0,
+    }
+
+
+async def test_customer_follows_the_request_by_token_and_sees_nothing_else(api: Api) -> None:
+    created = (await api.post("/tickets/public", SEED_REQUEST)).body
+    reply = await api.get(f"/tickets/public/{created['tracking_token']}")
+    assert reply.status == 200
+    assert reply.body == {
+        "title": "Не включается стиралка",
+        "status": "new",
+        "scheduled_at": "2025-01-14T10:00:00Z",
+        "created_at": created["created_at"],
+        "updated_at": reply.body["updated_at"],
+    }
+
+
+@pytest.mark.parametrize("token", ["nope", "A" * 32, "../../etc/passwd"])
+async def test_unknown_tracking_token_is_404(api: Api, token: str) -> None:
+    assert (await api.get(f"/tickets/public/{token}")).status == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        (_request(title=""), [{"field": "title", "message": "must not be empty"}]),
+        (_request(title="   "), [{"field": "title", "message": "must not be empty"}]),
+        (
+            _request(title="x" * 201),
+            [{"field": "title", "message": "must be at most 200 characters"}],
+        ),
+        (
+            _request(client={"name": "Иван"}),
+            [{"field": "client", "message": "give a phone or an e-mail so we can reach you"}],
+        ),
+        (
+            _request(client={"email": "ivan@"}),
+            [{"field": "client.email", "message": "must be a valid e-mail address"}],
+        ),
+        (
+            _request(scheduled_at="2025-01-14T10:00:00"),
+            [
+                {
+                    "field": "scheduled_at",
+                    "message": "must include a time zone, e.g. 2025-01-14T10:00:00Z",
+                }
+            ],
+        ),
+        (
+            _request(scheduled_at="tomorrow"),
+            [
+                {
+                    "field": "scheduled_at",
+                    "message": "must be an ISO 8601 date-time, e.g. 2025-01-14T10:00:00Z",
+                }
+            ],
+        ),
+        (_request(colour="red"), [{"field": "colour", "message": "unknown field"}]),
+        (_request(status="done"), [{"field": "status", "message": "unknown field"}]),
+        (_request(assignee_id=1), [{"field": "assignee_id", "message": "unknown field"}]),
+        (_request(client_id=1), [{"field": "client_id", "message": "unknown field"}]),
+        ({"client": SEED_REQUEST["client"]}, [{"field": "title", "message": "is required"}]),
+        (_request(client="Иван"), [{"field": "client", "message": "must be a JSON object"}]),
+    ],
+)
+async def test_requests_a_shop_cannot_act_on_are_422(
+    api: Api, body: dict[str, Any], errors: list[dict[str, str]]
+) -> None:
+    reply = await api.post("/tickets/public", body)
+    assert reply.status == 422
+    assert reply.body["errors"] == errors
+    assert (await check(api, "count_rows"))["tickets"] == 0
+
+
+async def test_returning_customer_by_phone_in_any_format_keeps_one_client(api: Api) -> None:
+    first = await api.post("/tickets/public", SEED_REQUEST)
+    again = _request(
+        title="Течёт холодильник", client={"name": "Ваня", "phone": "+38 067 111-22-33"}
+    )
+    second = await api.post("/tickets/public", again)
+    assert (first.status, second.status) == (201, 201)
+    counts = await check(api, "count_rows")
+    assert (counts["clients"], counts["tickets"]) == (1, 2)
+    assert (await check(api, "ticket_row", id=second.body["id"]))["client_id"] == 1
+
+
+async def test_returning_customer_by_email_in_any_case_is_not_overwritten(
+    api: Api, admin_token: str
+) -> None:
+    await api.post("/tickets/public", SEED_REQUEST)
+    again = _request(
+        client={"name": "Someone Else", "email": "IVAN@example.com", "comment": "hacked"}
+    )
+    await api.post("/tickets/public", again)
+    tickets = (await api.get("/tickets", token=admin_token)).body["items"]
+    assert [t["client_name"] for t in tickets] == ["Иван", "Иван"]
+    assert (await check(api, "count_rows"))["clients"] == 1
+
+
+async def test_retry_with_the_same_idempotency_key_returns_the_first_answer(api: Api) -> None:
+    headers = {"Idempotency-Key": "order-42"}
+    first = await api.post("/tickets/public", SEED_REQUEST, headers=headers)
+    retry = await api.post("/tickets/public", SEED_REQUEST, headers=headers)
+    assert (first.status, retry.status) == (201, 201)
+    assert retry.body == first.body
+    assert retry.headers["Location"] == first.headers["Location"]
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert dict(await check(api, "count_rows")) == {
+        "clients": 1,
+        "tickets": 1,
+        "events": 1,
+        "keys": 1,
+    }
+
+
+async def test_same_idempotency_key_with_another_body_is_409(api: Api) -> None:
+    headers = {"Idempotency-Key": "order-42"}
+    await api.post("/tickets/public", SEED_REQUEST, headers=headers)
+    reply = await api.post("/tickets/public", _request(title="Другое"), headers=headers)
+    assert reply.status == 409
+    assert reply.body["detail"] == "This Idempotency-Key was used with a different request body."
+    assert (await check(api, "count_rows"))["tickets"] == 1
+
+
+async def test_different_keys_create_different_tickets(api: Api) -> None:
+    await api.post("/tickets/public", SEED_REQUEST, headers={"Idempotency-Key": "a"})
+    await api.post("/tickets/public", SEED_REQUEST, headers={"Idempotency-Key": "b"})
+    assert (await check(api, "count_rows"))["tickets"] == 2
+
+
+async def test_malformed_idempotency_key_is_400(api: Api) -> None:
+    reply = await api.post("/tickets/public", SEED_REQUEST, headers={"Idempotency-Key": "x" * 256})
+    assert reply.status == 400
+    assert (await check(api, "count_rows"))["tickets"] == 0

@@ -1,0 +1,177 @@
+"""Listing and searching tickets: filters, word forms, prefixes, and each worker's own view."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api import Api
+from tests.factories import make_client, make_ticket, user_and_token
+
+
+async def _titles(api: Api, token: str, **params: object) -> list[str]:
+    reply = await api.get("/tickets", token=token, params=params)
+    assert reply.status == 200, reply.body
+    return [item["title"] for item in reply.body["items"]]
+
+
+@pytest.fixture(name="catalogue")
+async def _catalogue(api: Api) -> dict[str, int]:
+    client = await make_client(api)
+    titles = [
+        "Не включается стиралка",
+        "Стиральная машина шумит",
+        "Fridge is leaking",
+        "Two fridges broken",
+        "Replace washing machine pump",
+        "Телевизор: нет звука!",
+    ]
+    return {title: await make_ticket(api, title, client) for title in titles}
+
+
+async def test_admin_lists_all_tickets_newest_first_with_names(api: Api, admin_token: str) -> None:
+    worker, _ = await user_and_token(api, "w@example.com")
+    client = await make_client(api, name="Пётр")
+    first = await make_ticket(api, "Первая", client)
+    second = await make_ticket(
+        api, "Вторая", client, assignee_id=worker["id"], status="in_progress"
+    )
+    reply = await api.get("/tickets", token=admin_token)
+    assert reply.status == 200
+    items = reply.body["items"]
+    assert [item["id"] for item in items] == [second, first]
+    assert {
+        k: items[0][k] for k in ("client_id", "client_name", "assignee_id", "assignee_email")
+    } == {
+        "client_id": client,
+        "client_name": "Пётр",
+        "assignee_id": worker["id"],
+        "assignee_email": "w@example.com",
+    }
+    assert (items[1]["assignee_id"], items[1]["assignee_email"]) == (None, None)
+    assert reply.body["next_cursor"] is None and "Link" not in reply.headers
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("стиралка", ["Не включается стиралка"]),
+        ("стиралку", ["Не включается стиралка"]),
+        ("СТИР", ["Стиральная машина шумит", "Не включается стиралка"]),
+        ("fridges", ["Two fridges broken", "Fridge is leaking"]),
+        ("fridge", ["Two fridges broken", "Fridge is leaking"]),
+        ("washing machin", ["Replace washing machine pump"]),
+        ("fridge broken", ["Two fridges broken"]),
+        ("телевизор звук", ["Телевизор: нет звука!"]),
+        ("nothing-like-this", []),
+    ],
+)
+async def test_search_matches_word_forms_and_prefixes(
+    api: Api, admin_token: str, catalogue: dict[str, int], q: str, expected: list[str]
+) -> None:
+    assert await _titles(api, admin_token, q=q) == expected
+
+
+@pytest.mark.parametrize(
+    "q", ["'", '"', "a & b | !c", "fridge:*", "(((", "\\", "стир' OR 1=1 --", "!!!", "<->"]
+)
+async def test_punctuation_and_quotes_in_search_are_safe(
+    api: Api, admin_token: str, catalogue: dict[str, int], q: str
+) -> None:
+    reply = await api.get("/tickets", token=admin_token, params={"q": q})
+    assert reply.status == 200
+
+
+async def test_status_repeats_and_combines_with_search(api: Api, admin_token: str) -> None:
+    client = await make_client(api)
+    await make_ticket(api, "стиралка новая", client, status="new")
+    await make_ticket(api, "стиралка готова", client, status="done")
+    await make_ticket(api, "стиралка в работе", client, status="in_progress")
+    await make_ticket(api, "холодильник", client, status="done")
+    seed = "/tickets?q=стиралка&status=new&status=done&page_size=20"
+    reply = await api.get(seed, token=admin_token)
+    assert [t["title"] for t in reply.body["items"]] == ["стиралка готова", "стиралка новая"]
+
+
+async def test_seed_query_with_page_is_400_naming_it(api: Api, admin_token: str) -> None:
+    reply = await api.get(
+        "/tickets?q=стиралка&status=new&status=done&page=1&page_size=20", token=admin_token
+    )
+    assert reply.status == 400
+    assert "'page'" in reply.body["detail"]
+
+
+async def test_admin_filters_by_assignee_client_and_unassigned(api: Api, admin_token: str) -> None:
+    worker, _ = await user_and_token(api, "w@example.com")
+    one, two = await make_client(api, "A", "+111111"), await make_client(api, "B", "+222222")
+    await make_ticket(api, "a-assigned", one, assignee_id=worker["id"])
+    await make_ticket(api, "a-free", one)
+    await make_ticket(api, "b-free", two)
+    assert await _titles(api, admin_token, assignee_id=worker["id"]) == ["a-assigned"]
+    assert await _titles(api, admin_token, client_id=one) == ["a-free", "a-assigned"]
+    assert await _titles(api, admin_token, unassigned="true") == ["b-free", "a-free"]
+    assert await _titles(api, admin_token, unassigned="true", client_id=one) == ["a-free"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"status": "lost"}, "status"),
+        ({"assignee_id": "me"}, "assignee_id"),
+        ({"client_id": "-1"}, "client_id"),
+        ({"unassigned": "yes"}, "unassigned"),
+        ({"q": "x" * 201}, "q"),
+        ({"page_size": "0"}, "page_size"),
+    ],
+)
+async def test_bad_filter_values_are_422_naming_them(
+    api: Api, admin_token: str, params: dict[str, str], field: str
+) -> None:
+    reply = await api.get("/tickets", token=admin_token, params=params)
+    assert reply.status == 422
+    assert [e["field"] for e in reply.body["errors"]] == [field]
+
+
+async def test_worker_sees_only_own_tickets_whatever_the_filters(api: Api) -> None:
+    me, token = await user_and_token(api, "me@example.com")
+    other, _ = await user_and_token(api, "other@example.com")
+    client = await make_client(api)
+    mine = await make_ticket(api, "моя стиралка", client, assignee_id=me["id"])
+    await make_ticket(api, "чужая стиралка", client, assignee_id=other["id"])
+    await make_ticket(api, "ничья стиралка", client)
+    assert await _titles(api, token) == ["моя стиралка"]
+    assert await _titles(api, token, assignee_id=other["id"]) == ["моя стиралка"]
+    assert await _titles(api, token, q="стиралка") == ["моя стиралка"]
+    assert await _titles(api, token, unassigned="true") == []
+    assert await _titles(api, token, client_id=client) == ["моя стиралка"]
+    assert (await api.get(f"/tickets/{mine}", token=token)).status == 200
+
+
+async def test_list_without_token_is_401(api: Api) -> None:
+    assert (await api.get("/tickets")).status == 401
+
+
+async def test_pages_of_tickets_walk_every_ticket_once(api: Api, admin_token: str) -> None:
+    client = await make_client(api)
+    ids = [await make_ticket(api, f"ticket {n}", client) for n in range(23)]
+    seen: list[int] = []
+    path = "/tickets?page_size=5"
+    while path:
+        reply = await api.get(path, token=admin_token)
+        seen += [item["id"] for item in reply.body["items"]]
+        cursor = reply.body["next_cursor"]
+        if cursor:
+            assert (
+                reply.headers["Link"].endswith('; rel="next"') and cursor in reply.headers["Link"]
+            )
+        path = f"/tickets?page_size=5&cursor={cursor}" if cursor else ""
+    assert seen == sorted(ids, reverse=True)
+
+
+async def test_cursor_from_another_filter_is_400(api: Api, admin_token: str) -> None:
+    client = await make_client(api)
+    for n in range(3):
+        await make_ticket(api, f"t{n}", client)
+    cursor = (await api.get("/tickets?page_size=1", token=admin_token)).body["next_cursor"]
+    reply = await api.get(f"/tickets?page_size=1&status=new&cursor={cursor}", token=admin_token)
+    assert reply.status == 400
+    assert reply.body["detail"] == "The cursor belongs to another list or other filters."
