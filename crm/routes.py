@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from crm.handlers import auth, health, public, tickets
+from crm.handlers import auth, docs, health, public, tickets
 
 
 def setup_routes(app: web.Application) -> None:
     """Register every route the API serves (each is described in openapi.yaml)."""
+    docs.setup_docs(app)
     app.router.add_routes(
         [
             web.get("/healthz", health.healthz, allow_head=False),
             web.get("/readyz", health.readyz, allow_head=False),
+            web.get("/openapi.yaml", docs.openapi_yaml, allow_head=False),
+            web.get("/openapi.json", docs.openapi_json, allow_head=False),
+            web.get("/docs", docs.docs_page, allow_head=False),
             web.post("/auth/login", auth.login),
             web.get("/auth/me", auth.me, allow_head=False),
             web.post("/auth/register", auth.register),

@@ -14,7 +14,7 @@ from tests.contract import check_response
 
 @attrs.frozen
 class Reply:
-    """What came back: status, headers and the parsed JSON body (None when empty)."""
+    """What came back: status, headers, and the body (parsed JSON, else text; None when empty)."""
 
     status: int
     headers: CIMultiDictProxy[str]
@@ -53,7 +53,8 @@ class Api:
         check_response(
             method, response.url.path, query, response.status, dict(response.headers), raw
         )
-        body = json.loads(raw) if raw else None
+        is_json = response.content_type.endswith("json")
+        body = json.loads(raw) if raw and is_json else raw.decode() if raw else None
         return Reply(response.status, response.headers, body, raw)
 
     async def get(self, path: str, **kw: Any) -> Reply:

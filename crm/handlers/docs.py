@@ -1,0 +1,69 @@
+"""The contract, served: openapi.yaml and .json, and an offline Swagger UI at /docs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import swagger_ui
+import yaml
+from aiohttp import web
+
+from crm.resources import OPENAPI_PATH
+
+# Swagger UI 5 (renders OpenAPI 3.1), packaged in swagger-ui-py: no CDN, works offline.
+ASSETS = Path(swagger_ui.__file__).resolve().parent / "static"
+SPEC_YAML = web.AppKey("spec_yaml", str)
+SPEC_JSON = web.AppKey("spec_json", str)
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Repair CRM API</title>
+  <link rel="stylesheet" href="/docs/static/swagger-ui.css">
+  <link rel="icon" type="image/png" href="/docs/static/favicon-32x32.png" sizes="32x32">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/static/swagger-ui-bundle.js"></script>
+  <script src="/docs/static/swagger-ui-standalone-preset.js"></script>
+  <script>
+    window.onload = () => {
+      window.ui = SwaggerUIBundle({
+        url: "/openapi.json",
+        dom_id: "#swagger-ui",
+        deepLinking: true,
+        persistAuthorization: true,
+        tryItOutEnabled: true,
+        presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+        layout: "StandaloneLayout",
+      });
+    };
+  </script>
+</body>
+</html>
+"""
+
+
+def setup_docs(app: web.Application) -> None:
+    """Read the document once and add its routes and the UI's assets."""
+    text = OPENAPI_PATH.read_text(encoding="utf-8")
+    app[SPEC_YAML] = text
+    app[SPEC_JSON] = json.dumps(yaml.safe_load(text), ensure_ascii=False)
+    app.router.add_static("/docs/static", ASSETS, name="docs_assets")
+
+
+async def openapi_yaml(request: web.Request) -> web.Response:
+    """The contract as written."""
+    return web.Response(text=request.app[SPEC_YAML], content_type="application/yaml")
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    """The same document as JSON, for tools that prefer it."""
+    return web.Response(text=request.app[SPEC_JSON], content_type="application/json")
+
+
+async def docs_page(request: web.Request) -> web.Response:
+    """Interactive documentation; "Authorize" takes a token from POST /auth/login."""
+    return web.Response(text=PAGE, content_type="text/html")
