@@ -16,7 +16,12 @@ SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
 SPEC_DICT: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
 OPENAPI = OpenAPI.from_dict(
     SPEC_DICT,
-    config=Config(extra_media_type_deserializers={"application/problem+json": json.loads}),
+    config=Config(
+        extra_media_type_deserializers={
+            "application/problem+json": json.loads,
+            "application/yaml": bytes.decode,
+        }
+    ),
 )
 
 
