@@ -32,10 +32,12 @@ Name = NewType("Name", str)
 Comment = NewType("Comment", str)
 Description = NewType("Description", str)
 Phone = NewType("Phone", str)
+Id = NewType("Id", int)
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 _PHONE_RE = re.compile(r"^\+?[0-9]{5,20}$")
+MAX_ID = 2**63 - 1  # PostgreSQL bigint
 
 converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
 
@@ -92,6 +94,15 @@ def password(value: Any) -> str:
     return str(value)
 
 
+def identifier(value: Any) -> int:
+    """A database id: a whole number from 1 to the largest bigint."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("must be an integer")
+    if not 1 <= value <= MAX_ID:
+        raise ValueError("must be a positive whole number (a database id)")
+    return value
+
+
 def timestamp(value: Any) -> datetime:
     """An ISO 8601 date-time with a time zone, as UTC."""
     if not isinstance(value, str):
@@ -108,6 +119,7 @@ def timestamp(value: Any) -> datetime:
 _VALIDATORS: dict[Any, Callable[[Any], Any]] = {
     Email: email,
     Phone: phone,
+    Id: identifier,
     Password: password,
     Title: lambda v: text(v, max_len=200, required=True),
     Name: lambda v: text(v, max_len=200),

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from crm.convert import Comment, Description, Email, Name, Password, Phone, Title
+from crm.convert import Comment, Description, Email, Id, Name, Password, Phone, Title
 
 
 class Role(enum.StrEnum):
@@ -114,9 +114,9 @@ class NewTicket:
     """POST /tickets (admin)."""
 
     title: Title
-    client_id: int
+    client_id: Id
     description: Description | None = None
-    assignee_id: int | None = None
+    assignee_id: Id | None = None
     scheduled_at: datetime | None = None
 
 
@@ -127,8 +127,8 @@ class TicketPatch:
     title: Title | None = None
     description: Description | None = None
     scheduled_at: datetime | None = None
-    client_id: int | None = None
-    assignee_id: int | None = None
+    client_id: Id | None = None
+    assignee_id: Id | None = None
     status: TicketStatus | None = None
 
 

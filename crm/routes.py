@@ -24,9 +24,9 @@ def setup_routes(app: web.Application) -> None:
             web.get("/tickets/public/{tracking_token}", public.get_public_ticket, allow_head=False),
             web.get("/tickets", tickets.list_tickets, allow_head=False),
             web.post("/tickets", tickets.create_ticket),
-            web.get("/tickets/{id}", tickets.get_ticket, allow_head=False),
-            web.patch("/tickets/{id}", tickets.patch_ticket),
-            web.delete("/tickets/{id}", tickets.delete_ticket),
-            web.get("/tickets/{id}/events", tickets.list_events, allow_head=False),
+            web.get("/tickets/{id:\\d+}", tickets.get_ticket, allow_head=False),
+            web.patch("/tickets/{id:\\d+}", tickets.patch_ticket),
+            web.delete("/tickets/{id:\\d+}", tickets.delete_ticket),
+            web.get("/tickets/{id:\\d+}/events", tickets.list_events, allow_head=False),
         ]
     )
