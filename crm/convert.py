@@ -5,10 +5,11 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any, NewType, TypeVar
 
+import attrs
 import cattrs
 from aiohttp import web
 from cattrs.errors import (
@@ -19,7 +20,7 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 
-from crm.errors import FieldError, Problem, ValidationFailed
+from crm.errors import FieldError, Problem, ValidationFailed, not_found
 
 T = TypeVar("T")
 
@@ -30,6 +31,7 @@ Name = NewType("Name", str)
 Comment = NewType("Comment", str)
 Description = NewType("Description", str)
 Phone = NewType("Phone", str)
+Search = NewType("Search", str)
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
@@ -81,6 +83,12 @@ def phone(value: Any) -> str:
     return digits
 
 
+def phone_search(term: str) -> str:
+    """The digits of a phone-like search term (`+38 067 111-22` → `3806711122`), else the term."""
+    digits = _PHONE_SEPARATORS.sub("", term).lstrip("+")
+    return digits if digits.isdigit() else term
+
+
 def password(value: Any) -> str:
     """A password of 8 to 256 characters, kept exactly as typed."""
     if not isinstance(value, str):
@@ -111,6 +119,7 @@ _VALIDATORS: dict[Any, Callable[[Any], Any]] = {
     Name: lambda v: text(v, max_len=200),
     Comment: lambda v: text(v, max_len=2000),
     Description: lambda v: text(v, max_len=5000),
+    Search: lambda v: text(v, max_len=200).lower(),
     datetime: timestamp,
 }
 
@@ -183,6 +192,39 @@ def _join(path: str, name: str) -> str:
 async def read_body(request: web.Request, cls: type[T]) -> T:
     """Parse the JSON body into `cls`: 400 when it is not JSON, 422 when its values are wrong."""
     return structure(await read_json(request), cls)
+
+
+async def read_patch(
+    request: web.Request, cls: type[T], nullable: Collection[str] = ()
+) -> tuple[T, frozenset[str]]:
+    """Parse a partial update: `cls` (absent fields None) and the names of the fields given."""
+    data = await read_json(request)
+    if isinstance(data, dict):
+        known = attrs.fields_dict(cls)  # type: ignore[arg-type]
+        nulls = [k for k, v in data.items() if v is None and k in known and k not in nullable]
+        if nulls:
+            raise ValidationFailed([FieldError(k, "must not be null") for k in sorted(nulls)])
+        if not data:
+            raise ValidationFailed([FieldError("$", "must change at least one field")])
+    return structure(data, cls), frozenset(data)
+
+
+def query_value(query: Mapping[str, str], name: str, cls: Any) -> Any:
+    """One optional query parameter as `cls` (None when absent), or a 422 naming it."""
+    if name not in query:
+        return None
+    try:
+        return converter.structure(query[name], cls)
+    except Exception as exc:
+        raise ValidationFailed(field_errors(exc, name), "Invalid query parameter.") from None
+
+
+def path_id(request: web.Request, what: str) -> int:
+    """The `{id}` of the path; one beyond any database id is simply not found."""
+    value = int(request.match_info["id"])
+    if not 1 <= value < 2**63:
+        raise not_found(what)
+    return value
 
 
 async def read_json(request: web.Request) -> Any:

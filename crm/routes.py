@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from crm.handlers import auth, health
+from crm.handlers import auth, clients, health, users
 
 
 def setup_routes(app: web.Application) -> None:
@@ -16,5 +16,15 @@ def setup_routes(app: web.Application) -> None:
             web.post("/auth/login", auth.login),
             web.get("/auth/me", auth.me, allow_head=False),
             web.post("/auth/register", auth.register),
+            web.get("/users", users.list_users, allow_head=False),
+            web.post("/users", users.create_user),
+            web.get(r"/users/{id:\d+}", users.get_user, allow_head=False),
+            web.patch(r"/users/{id:\d+}", users.update_user),
+            web.delete(r"/users/{id:\d+}", users.delete_user),
+            web.get("/clients", clients.list_clients, allow_head=False),
+            web.post("/clients", clients.create_client),
+            web.get(r"/clients/{id:\d+}", clients.get_client, allow_head=False),
+            web.patch(r"/clients/{id:\d+}", clients.update_client),
+            web.delete(r"/clients/{id:\d+}", clients.delete_client),
         ]
     )

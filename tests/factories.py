@@ -31,9 +31,36 @@ async def user_and_token(api: Api, email: str, role: str = "worker") -> tuple[di
     return user, await api.login(email, PASSWORD)
 
 
+async def make_client(api: Api, **fields: Any) -> dict[str, Any]:
+    """Insert a client (fields: name, phone, email, comment) and return its row."""
+    values = {"name": None, "phone": None, "email": None, "comment": None, **fields}
+    row = await api.app[QUERIES].insert_client(api.app[POOL], **values)
+    return dict(row)
+
+
+async def make_ticket(
+    api: Api, client_id: int, assignee_id: int | None = None, status: str = "new"
+) -> int:
+    """Insert a ticket straight into the table and return its id."""
+    ticket_id: int = await check(
+        api,
+        "insert_ticket",
+        title="Washer",
+        client_id=client_id,
+        assignee_id=assignee_id,
+        status=status,
+    )
+    return ticket_id
+
+
 CHECKS = load_queries(Path(__file__).parent / "sql")
 
 
 async def check(api: Api, name: str, **params: Any) -> Any:
     """Run one of tests/sql/checks.sql against the test database."""
     return await CHECKS[name](api.app[POOL], **params)
+
+
+async def admin_token(api: Api, email: str = "admin@example.com") -> tuple[dict[str, Any], str]:
+    """Insert an admin, log them in, return the row and the token."""
+    return await user_and_token(api, email, "admin")

@@ -26,3 +26,33 @@ WHERE c.relkind = 'r' AND c.relname NOT LIKE '\_yoyo%' AND c.relname NOT LIKE 'y
 SELECT tablename FROM pg_tables
 WHERE schemaname = 'public' AND tablename NOT LIKE '\_yoyo%' AND tablename NOT LIKE 'yoyo%'
 ORDER BY tablename;
+
+-- name: insert_ticket$
+-- A ticket for a client, assigned or not, in any status; returns its id.
+INSERT INTO tickets (title, client_id, assignee_id, status, tracking_token)
+VALUES (:title, :client_id, :assignee_id, :status::ticket_status, gen_random_uuid()::text)
+RETURNING id;
+
+-- name: ticket_assignees
+-- Each ticket's assignee and status, in id order.
+SELECT id, assignee_id, status::text AS status FROM tickets ORDER BY id;
+
+-- name: ticket_history
+-- Every history row's who and what, in order.
+SELECT ticket_id, actor_id, kind::text AS kind, from_assignee_id, to_assignee_id
+FROM ticket_events ORDER BY id;
+
+-- name: user_state^
+-- What the API hides about a user: deletion mark and token version.
+SELECT deleted_at IS NOT NULL AS deleted, token_version FROM users WHERE id = :id;
+
+-- name: insert_workers!
+-- :n workers in one statement, with created_at ties and an order unlike id order.
+INSERT INTO users (email, password_hash, role, created_at)
+SELECT 'bulk' || g || '@example.com', 'not-a-hash', 'worker',
+       now() - interval '1 hour' - (g % 37) * interval '1 millisecond'
+FROM generate_series(1, :n) AS g;
+
+-- name: client_count$
+-- How many clients exist.
+SELECT count(*) FROM clients;
