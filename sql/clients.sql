@@ -36,7 +36,7 @@ WHERE id = :id
 RETURNING id, name, phone, email, comment, created_at, updated_at;
 
 -- name: delete_client$
--- Delete a client; the tickets foreign key refuses it while the client has tickets.
+-- Delete a client; the tickets foreign key (ON DELETE RESTRICT) refuses while it has tickets.
 DELETE FROM clients
 WHERE id = :id
 RETURNING id;

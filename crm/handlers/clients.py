@@ -80,10 +80,8 @@ async def delete_client(request: web.Request) -> web.Response:
     app = request.app
     try:
         deleted = await app[QUERIES].delete_client(app[POOL], id=path_id(request, "Client"))
-    except asyncpg.ForeignKeyViolationError:
-        raise Problem(
-            409, "The client has tickets; tickets are never deleted with a client."
-        ) from None
+    except (asyncpg.RestrictViolationError, asyncpg.ForeignKeyViolationError):
+        raise Problem(409, HAS_TICKETS) from None
     if deleted is None:
         raise not_found("Client")
     return web.Response(status=204)

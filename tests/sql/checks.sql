@@ -56,3 +56,11 @@ FROM generate_series(1, :n) AS g;
 -- name: client_count$
 -- How many clients exist.
 SELECT count(*) FROM clients;
+
+-- name: active_admin_count$
+-- How many active, undeleted admins exist.
+SELECT count(*) FROM users WHERE role = 'admin' AND active AND deleted_at IS NULL;
+
+-- name: waiting_lock_count$
+-- How many lock requests are waiting to be granted.
+SELECT count(*) FROM pg_locks WHERE NOT granted;
