@@ -1,4 +1,4 @@
-"""Admins never lock everyone out; changed, deactivated or deleted users lose their tokens at once."""
+"""Admins never lock everyone out; changed, deactivated or deleted users lose tokens at once."""
 
 from __future__ import annotations
 

@@ -64,3 +64,17 @@ SELECT count(*) FROM users WHERE role = 'admin' AND active AND deleted_at IS NUL
 -- name: waiting_lock_count$
 -- How many lock requests are waiting to be granted.
 SELECT count(*) FROM pg_locks WHERE NOT granted;
+
+-- name: user_ids_newest_first
+-- Every undeleted user's id in list order.
+SELECT id FROM users WHERE deleted_at IS NULL ORDER BY created_at DESC, id DESC;
+
+-- name: insert_clients!
+-- :n clients in one statement, each with its own name and phone.
+INSERT INTO clients (name, phone)
+SELECT 'Client ' || g, '+38067' || lpad(g::text, 7, '0')
+FROM generate_series(1, :n) AS g;
+
+-- name: analyze!
+-- Refresh planner statistics and flush GIN pending lists, as a settled big table would be.
+VACUUM ANALYZE users, clients;
