@@ -247,3 +247,16 @@ def json_response(
     """A JSON response of attrs or plain data."""
     body = json.dumps(dump(data), ensure_ascii=False, separators=(",", ":"))
     return web.Response(text=body, status=status, content_type="application/json", headers=headers)
+
+
+def found(row: Any, cls: Callable[..., Any], what: str) -> web.Response:
+    """The database row as `cls` in JSON, or a 404 naming `what` when there is no row."""
+    if row is None:
+        raise not_found(what)
+    return json_response(cls(**row))
+
+
+def created(row: Any, cls: Callable[..., Any], collection: str) -> web.Response:
+    """201 with the new row as `cls` and its Location under `/collection/`."""
+    headers = {"Location": f"/{collection}/{row['id']}"}
+    return json_response(cls(**row), status=201, headers=headers)

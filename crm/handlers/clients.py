@@ -11,7 +11,8 @@ from crm import rules
 from crm.auth import require
 from crm.convert import (
     Search,
-    json_response,
+    created,
+    found,
     path_id,
     phone_search,
     query_value,
@@ -45,7 +46,7 @@ async def create_client(request: web.Request) -> web.Response:
     _need_contact(body)
     app = request.app
     row = await app[QUERIES].insert_client(app[POOL], **_values(body))
-    return json_response(Client(**row), status=201, headers={"Location": f"/clients/{row['id']}"})
+    return created(row, Client, "clients")
 
 
 async def get_client(request: web.Request) -> web.Response:
@@ -53,9 +54,7 @@ async def get_client(request: web.Request) -> web.Response:
     await require(request, Role.ADMIN)
     app = request.app
     row = await app[QUERIES].get_client(app[POOL], id=path_id(request, "Client"))
-    if row is None:
-        raise not_found("Client")
-    return json_response(Client(**row))
+    return found(row, Client, "Client")
 
 
 async def update_client(request: web.Request) -> web.Response:
@@ -67,11 +66,10 @@ async def update_client(request: web.Request) -> web.Response:
     app = request.app
     async with app[POOL].acquire() as conn, conn.transaction():
         row = await app[QUERIES].update_client(conn, id=client_id, **_values(body), **flags)
-        if row is None:
-            raise not_found("Client")
         # Checked on the result, so a patch may swap one contact for another; raising rolls back.
-        _need_contact(Client(**row))
-    return json_response(Client(**row))
+        if row is not None:
+            _need_contact(Client(**row))
+    return found(row, Client, "Client")
 
 
 async def delete_client(request: web.Request) -> web.Response:

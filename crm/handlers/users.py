@@ -9,7 +9,7 @@ from aiohttp import web
 
 from crm import rules
 from crm.auth import require
-from crm.convert import Search, json_response, path_id, query_value, read_body, read_patch
+from crm.convert import Search, created, found, path_id, query_value, read_body, read_patch
 from crm.errors import Problem, not_found
 from crm.keys import CURSOR_SECRET, PASSWORDS, POOL, QUERIES, READ_POOL
 from crm.models import NewUser, Role, User, UserPatch
@@ -45,7 +45,7 @@ async def insert_user(app: web.Application, email: str, password: str, role: Rol
     )
     if row is None:
         raise Problem(409, EMAIL_TAKEN)
-    return json_response(User(**row), status=201, headers={"Location": f"/users/{row['id']}"})
+    return created(row, User, "users")
 
 
 async def get_user(request: web.Request) -> web.Response:
@@ -53,9 +53,7 @@ async def get_user(request: web.Request) -> web.Response:
     await require(request, Role.ADMIN)
     app = request.app
     row = await app[QUERIES].get_user(app[POOL], id=path_id(request, "User"))
-    if row is None:
-        raise not_found("User")
-    return json_response(User(**row))
+    return found(row, User, "User")
 
 
 async def update_user(request: web.Request) -> web.Response:
@@ -80,9 +78,7 @@ async def update_user(request: web.Request) -> web.Response:
             )
         except asyncpg.UniqueViolationError:
             raise Problem(409, EMAIL_TAKEN) from None
-    if row is None:
-        raise not_found("User")
-    return json_response(User(**row))
+    return found(row, User, "User")
 
 
 async def delete_user(request: web.Request) -> web.Response:
