@@ -89,6 +89,10 @@ async def test_user_list_filters_by_email_substring_in_any_case_and_by_role(api:
     assert problem(bad_role, 422)["errors"] == [
         {"field": "role", "message": "must be one of: admin, worker"}
     ]
+    long_q = await api.get("/users", token=token, params={"q": "x" * 201})
+    assert problem(long_q, 422)["errors"] == [
+        {"field": "q", "message": "must be at most 200 characters"}
+    ]
 
 
 async def test_unknown_or_deleted_user_is_404(api: Api) -> None:
