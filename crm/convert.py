@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any, NewType, TypeVar
 
@@ -21,7 +21,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
-from crm.errors import FieldError, Problem, ValidationFailed
+from crm.errors import FieldError, Problem, ValidationFailed, not_found
 
 T = TypeVar("T")
 
@@ -33,6 +33,7 @@ Comment = NewType("Comment", str)
 Description = NewType("Description", str)
 Phone = NewType("Phone", str)
 Id = NewType("Id", int)
+Search = NewType("Search", str)
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
@@ -85,6 +86,12 @@ def phone(value: Any) -> str:
     return digits
 
 
+def phone_search(term: str) -> str:
+    """The digits of a phone-like search term (`+38 067 111-22` → `3806711122`), else the term."""
+    digits = _PHONE_SEPARATORS.sub("", term).lstrip("+")
+    return digits if digits.isdigit() else term
+
+
 def password(value: Any) -> str:
     """A password of 8 to 256 characters, kept exactly as typed."""
     if not isinstance(value, str):
@@ -125,6 +132,7 @@ _VALIDATORS: dict[Any, Callable[[Any], Any]] = {
     Name: lambda v: text(v, max_len=200),
     Comment: lambda v: text(v, max_len=2000),
     Description: lambda v: text(v, max_len=5000),
+    Search: lambda v: text(v, max_len=200).lower(),
     datetime: timestamp,
 }
 
@@ -214,6 +222,39 @@ async def read_body(request: web.Request, cls: type[T]) -> T:
     return structure(await read_json(request), cls)
 
 
+async def read_patch(
+    request: web.Request, cls: type[T], nullable: Collection[str] = ()
+) -> tuple[T, frozenset[str]]:
+    """Parse a partial update: `cls` (absent fields None) and the names of the fields given."""
+    data = await read_json(request)
+    if isinstance(data, dict):
+        known = attrs.fields_dict(cls)  # type: ignore[arg-type]
+        nulls = [k for k, v in data.items() if v is None and k in known and k not in nullable]
+        if nulls:
+            raise ValidationFailed([FieldError(k, "must not be null") for k in sorted(nulls)])
+        if not data:
+            raise ValidationFailed([FieldError("$", "must change at least one field")])
+    return structure(data, cls), frozenset(data)
+
+
+def query_value(query: Mapping[str, str], name: str, cls: Any) -> Any:
+    """One optional query parameter as `cls` (None when absent), or a 422 naming it."""
+    if name not in query:
+        return None
+    try:
+        return converter.structure(query[name], cls)
+    except Exception as exc:
+        raise ValidationFailed(field_errors(exc, name), "Invalid query parameter.") from None
+
+
+def path_id(request: web.Request, what: str) -> int:
+    """The `{id}` of the path; one beyond any database id is simply not found."""
+    value = int(request.match_info["id"])
+    if not 1 <= value < 2**63:
+        raise not_found(what)
+    return value
+
+
 async def read_json(request: web.Request) -> Any:
     """The parsed JSON body, or a 400 problem saying why it could not be read."""
     raw = await request.read()
@@ -234,3 +275,16 @@ def json_response(
     """A JSON response of attrs or plain data."""
     body = json.dumps(dump(data), ensure_ascii=False, separators=(",", ":"))
     return web.Response(text=body, status=status, content_type="application/json", headers=headers)
+
+
+def found(row: Any, cls: Callable[..., Any], what: str) -> web.Response:
+    """The database row as `cls` in JSON, or a 404 naming `what` when there is no row."""
+    if row is None:
+        raise not_found(what)
+    return json_response(cls(**row))
+
+
+def created(row: Any, cls: Callable[..., Any], collection: str) -> web.Response:
+    """201 with the new row as `cls` and its Location under `/collection/`."""
+    headers = {"Location": f"/{collection}/{row['id']}"}
+    return json_response(cls(**row), status=201, headers=headers)

@@ -57,6 +57,56 @@ class User:
     updated_at: datetime
 
 
+# Admin API: users and clients.
+
+
+@attrs.frozen
+class NewUser:
+    """POST /users."""
+
+    email: Email
+    password: Password
+    role: Role
+
+
+@attrs.frozen
+class UserPatch:
+    """PATCH /users/{id}: only the fields given change."""
+
+    email: Email | None = None
+    password: Password | None = None
+    role: Role | None = None
+    active: bool | None = None
+
+
+@attrs.frozen
+class Client:
+    """A customer as the API shows it."""
+
+    id: int
+    name: str | None
+    phone: str | None
+    email: str | None
+    comment: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@attrs.frozen
+class NewClient:
+    """POST /clients: at least a name, phone or e-mail."""
+
+    name: Name | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    comment: Comment | None = None
+
+
+@attrs.frozen
+class ClientPatch(NewClient):
+    """PATCH /clients/{id}: only the fields given change; null clears one."""
+
+
 class TicketStatus(enum.StrEnum):
     """Where a ticket is."""
 

@@ -14,6 +14,7 @@ import attrs
 from aiohttp import web
 from multidict import MultiDict, MultiMapping
 
+from crm.convert import json_response
 from crm.errors import FieldError, Problem, ValidationFailed
 
 DEFAULT_PAGE_SIZE = 20
@@ -80,6 +81,28 @@ def page_body(
     query.popall("cursor", None)
     query["cursor"] = cursor
     return items, cursor, {"Link": f'<{request.url.with_query(query)}>; rel="next"'}
+
+
+def page_response(
+    request: web.Request,
+    page: PageRequest,
+    rows: Sequence[Any],
+    item: Callable[[Any], Any],
+    secret: bytes,
+    key: Callable[[Any], Sequence[Any]] | None = None,
+) -> web.Response:
+    """The list response: `{"items", "next_cursor"}` with each row as `item(row)`, and Link."""
+    items, cursor, headers = page_body(request, page, rows, key or newest_first, secret)
+    body = {"items": [item(row) for row in items], "next_cursor": cursor}
+    return json_response(body, headers=headers)
+
+
+def contains(term: str | None) -> str | None:
+    """A LIKE pattern matching `term` anywhere, its own wildcards taken literally."""
+    if not term:
+        return None
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def newest_first(row: Any) -> tuple[int, int]:

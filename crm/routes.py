@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from crm.handlers import auth, docs, health, public, tickets
+from crm.handlers import auth, clients, docs, health, public, tickets, users
 
 
 def setup_routes(app: web.Application) -> None:
@@ -20,13 +20,23 @@ def setup_routes(app: web.Application) -> None:
             web.post("/auth/login", auth.login),
             web.get("/auth/me", auth.me, allow_head=False),
             web.post("/auth/register", auth.register),
+            web.get("/users", users.list_users, allow_head=False),
+            web.post("/users", users.create_user),
+            web.get(r"/users/{id:\d+}", users.get_user, allow_head=False),
+            web.patch(r"/users/{id:\d+}", users.update_user),
+            web.delete(r"/users/{id:\d+}", users.delete_user),
+            web.get("/clients", clients.list_clients, allow_head=False),
+            web.post("/clients", clients.create_client),
+            web.get(r"/clients/{id:\d+}", clients.get_client, allow_head=False),
+            web.patch(r"/clients/{id:\d+}", clients.update_client),
+            web.delete(r"/clients/{id:\d+}", clients.delete_client),
             web.post("/tickets/public", public.create_public_ticket),
             web.get("/tickets/public/{tracking_token}", public.get_public_ticket, allow_head=False),
             web.get("/tickets", tickets.list_tickets, allow_head=False),
             web.post("/tickets", tickets.create_ticket),
-            web.get("/tickets/{id:\\d+}", tickets.get_ticket, allow_head=False),
-            web.patch("/tickets/{id:\\d+}", tickets.patch_ticket),
-            web.delete("/tickets/{id:\\d+}", tickets.delete_ticket),
-            web.get("/tickets/{id:\\d+}/events", tickets.list_events, allow_head=False),
+            web.get(r"/tickets/{id:\d+}", tickets.get_ticket, allow_head=False),
+            web.patch(r"/tickets/{id:\d+}", tickets.patch_ticket),
+            web.delete(r"/tickets/{id:\d+}", tickets.delete_ticket),
+            web.get(r"/tickets/{id:\d+}/events", tickets.list_events, allow_head=False),
         ]
     )

@@ -28,3 +28,53 @@ INSERT INTO users (email, password_hash, role)
 VALUES (:email, :password_hash, :role)
 ON CONFLICT (lower(email)) WHERE deleted_at IS NULL DO NOTHING
 RETURNING id, email, role, active, created_at, updated_at;
+
+-- name: list_users
+-- A page of undeleted users, newest first, after a keyset position, optionally filtered.
+SELECT id, email, role, active, created_at, updated_at
+FROM users
+WHERE deleted_at IS NULL
+  AND (created_at, id) < (:after_created_at, :after_id)
+  AND (:role::user_role IS NULL OR role = :role)
+  -- :pattern is '%term%' with wildcards escaped; users_email_trgm_idx serves it.
+  AND (:pattern::text IS NULL OR email LIKE :pattern)
+ORDER BY created_at DESC, id DESC
+LIMIT :limit;
+
+-- name: lock_active_admins
+-- Lock every active admin (in id order), so two admins cannot remove the last two at once.
+SELECT id
+FROM users
+WHERE role = 'admin' AND active AND deleted_at IS NULL
+ORDER BY id
+FOR UPDATE;
+
+-- name: update_user^
+-- Change the given fields (null keeps one); a new password or deactivation revokes tokens.
+UPDATE users SET
+    email = coalesce(:email, email),
+    password_hash = coalesce(:password_hash, password_hash),
+    role = coalesce(:role::user_role, role),
+    active = coalesce(:active, active),
+    token_version = token_version
+        + CASE WHEN :password_hash IS NOT NULL OR NOT coalesce(:active, true) THEN 1 ELSE 0 END,
+    updated_at = now()
+WHERE id = :id AND deleted_at IS NULL
+RETURNING id, email, role, active, created_at, updated_at;
+
+-- name: delete_user$
+-- Soft-delete a user and revoke their tokens; the row stays so history keeps its actors.
+UPDATE users SET deleted_at = now(), token_version = token_version + 1, updated_at = now()
+WHERE id = :id AND deleted_at IS NULL
+RETURNING id;
+
+-- name: release_open_tickets!
+-- Return a user's new and in-progress tickets to the unassigned queue, one history row each.
+WITH released AS (
+    UPDATE tickets SET assignee_id = NULL, updated_at = now()
+    WHERE assignee_id = :user_id AND status IN ('new', 'in_progress')
+    RETURNING id
+)
+INSERT INTO ticket_events (ticket_id, actor_id, kind, from_assignee_id, to_assignee_id)
+SELECT id, :actor_id, 'assigned', :user_id, NULL
+FROM released;

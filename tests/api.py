@@ -75,3 +75,12 @@ class Api:
         assert reply.status == 200, reply.body
         token: str = reply.body["access_token"]
         return token
+
+
+def problem(reply: Reply, status: int) -> dict[str, Any]:
+    """The problem body of `reply`, after checking it has `status` and the problem media type."""
+    assert reply.status == status, reply.body
+    assert reply.headers["Content-Type"].startswith("application/problem+json")
+    assert reply.body["status"] == status
+    body: dict[str, Any] = reply.body
+    return body

@@ -31,6 +31,38 @@ async def user_and_token(api: Api, email: str, role: str = "worker") -> tuple[di
     return user, await api.login(email, PASSWORD)
 
 
+async def make_client(api: Api, **fields: Any) -> dict[str, Any]:
+    """Insert a client (fields: name, phone, email, comment) and return its row."""
+    values = {"name": None, "phone": None, "email": None, "comment": None, **fields}
+    row = await api.app[QUERIES].insert_client(api.app[POOL], **values)
+    return dict(row)
+
+
+async def new_client(api: Api, name: str = "Иван", phone: str = "+380671112233") -> int:
+    """Insert a client with a name and phone and return its id."""
+    client = await make_client(api, name=name, phone=phone)
+    return int(client["id"])
+
+
+async def make_ticket(
+    api: Api,
+    client_id: int,
+    assignee_id: int | None = None,
+    status: str = "new",
+    title: str = "Washer",
+) -> int:
+    """Insert a ticket straight into the table (no history) and return its id."""
+    ticket_id: int = await check(
+        api,
+        "insert_ticket",
+        title=title,
+        client_id=client_id,
+        assignee_id=assignee_id,
+        status=status,
+    )
+    return ticket_id
+
+
 CHECKS = load_queries(Path(__file__).parent / "sql")
 
 
@@ -39,22 +71,6 @@ async def check(api: Api, query: str, /, **params: Any) -> Any:
     return await CHECKS[query](api.app[POOL], **params)
 
 
-async def make_client(api: Api, name: str = "Иван", phone: str | None = "+380671112233") -> int:
-    """Insert a client and return its id."""
-    row = await check(api, "insert_client", name=name, phone=phone, email=None)
-    return int(row["id"])
-
-
-async def make_ticket(
-    api: Api, title: str, client_id: int, assignee_id: int | None = None, status: str = "new"
-) -> int:
-    """Insert a ticket directly (no history) and return its id."""
-    row = await check(
-        api,
-        "insert_ticket",
-        title=title,
-        client_id=client_id,
-        assignee_id=assignee_id,
-        status=status,
-    )
-    return int(row["id"])
+async def admin_token(api: Api, email: str = "admin@example.com") -> tuple[dict[str, Any], str]:
+    """Insert an admin, log them in, return the row and the token."""
+    return await user_and_token(api, email, "admin")

@@ -10,7 +10,7 @@ import pytest
 from crm.models import Role, TicketStatus
 from crm.rules import transition_error
 from tests.api import Api
-from tests.factories import check, make_client, make_ticket, make_user, user_and_token
+from tests.factories import check, make_ticket, make_user, new_client, user_and_token
 
 STATUSES = [s.value for s in TicketStatus]
 ADMIN_ALLOWED = {
@@ -31,7 +31,7 @@ async def _events(api: Api, ticket_id: int) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize(("start", "target"), ALL_MOVES)
 async def test_admin_status_moves(api: Api, admin_token: str, start: str, target: str) -> None:
-    ticket = await make_ticket(api, "t", await make_client(api), status=start)
+    ticket = await make_ticket(api, title="t", client_id=await new_client(api), status=start)
     reply = await api.patch(f"/tickets/{ticket}", {"status": target}, token=admin_token)
     if (start, target) in ADMIN_ALLOWED:
         assert reply.status == 200 and reply.body["status"] == target
@@ -51,7 +51,7 @@ async def test_admin_status_moves(api: Api, admin_token: str, start: str, target
 async def test_worker_status_moves_on_own_ticket(api: Api, start: str, target: str) -> None:
     worker, token = await user_and_token(api, "w@example.com")
     ticket = await make_ticket(
-        api, "t", await make_client(api), assignee_id=worker["id"], status=start
+        api, title="t", client_id=await new_client(api), assignee_id=worker["id"], status=start
     )
     reply = await api.patch(f"/tickets/{ticket}", {"status": target}, token=token)
     if (start, target) in WORKER_ALLOWED:
@@ -78,7 +78,9 @@ def test_transition_messages_name_both_statuses() -> None:
 
 async def test_worker_may_change_only_the_status(api: Api) -> None:
     worker, token = await user_and_token(api, "w@example.com")
-    ticket = await make_ticket(api, "t", await make_client(api), assignee_id=worker["id"])
+    ticket = await make_ticket(
+        api, title="t", client_id=await new_client(api), assignee_id=worker["id"]
+    )
     reply = await api.patch(
         f"/tickets/{ticket}", {"status": "in_progress", "title": "mine now"}, token=token
     )
@@ -92,7 +94,9 @@ async def test_worker_may_change_only_the_status(api: Api) -> None:
 async def test_worker_cannot_see_or_touch_another_workers_ticket(api: Api) -> None:
     _, token = await user_and_token(api, "me@example.com")
     other = await make_user(api, "other@example.com")
-    ticket = await make_ticket(api, "t", await make_client(api), assignee_id=other["id"])
+    ticket = await make_ticket(
+        api, title="t", client_id=await new_client(api), assignee_id=other["id"]
+    )
     for reply in [
         await api.get(f"/tickets/{ticket}", token=token),
         await api.patch(f"/tickets/{ticket}", {"status": "in_progress"}, token=token),
@@ -109,8 +113,8 @@ async def test_admin_edits_fields_and_each_kind_of_change_is_one_event(
     api: Api, admin_token: str
 ) -> None:
     worker = await make_user(api, "w@example.com")
-    client, other_client = await make_client(api), await make_client(api, "Пётр", "+999999")
-    ticket = await make_ticket(api, "old title", client)
+    client, other_client = await new_client(api), await new_client(api, "Пётр", "+999999")
+    ticket = await make_ticket(api, title="old title", client_id=client)
     change = {
         "title": "new title",
         "description": "details",
@@ -151,7 +155,9 @@ async def test_null_unassigns_and_clears_but_required_fields_refuse_null(
     api: Api, admin_token: str
 ) -> None:
     worker = await make_user(api, "w@example.com")
-    ticket = await make_ticket(api, "t", await make_client(api), assignee_id=worker["id"])
+    ticket = await make_ticket(
+        api, title="t", client_id=await new_client(api), assignee_id=worker["id"]
+    )
     reply = await api.patch(
         f"/tickets/{ticket}", {"assignee_id": None, "scheduled_at": None}, token=admin_token
     )
@@ -168,7 +174,7 @@ async def test_null_unassigns_and_clears_but_required_fields_refuse_null(
 
 @pytest.mark.parametrize("kind", ["admin", "inactive", "unknown"])
 async def test_assignee_must_be_an_active_worker(api: Api, admin_token: str, kind: str) -> None:
-    ticket = await make_ticket(api, "t", await make_client(api))
+    ticket = await make_ticket(api, title="t", client_id=await new_client(api))
     if kind == "unknown":
         assignee = 999
     else:
@@ -185,7 +191,7 @@ async def test_assignee_must_be_an_active_worker(api: Api, admin_token: str, kin
 
 
 async def test_empty_or_invalid_patch_is_422(api: Api, admin_token: str) -> None:
-    ticket = await make_ticket(api, "t", await make_client(api))
+    ticket = await make_ticket(api, title="t", client_id=await new_client(api))
     assert (await api.patch(f"/tickets/{ticket}", {}, token=admin_token)).status == 422
     reply = await api.patch(
         f"/tickets/{ticket}", {"status": "lost", "client_id": "7"}, token=admin_token
@@ -212,7 +218,9 @@ async def test_two_concurrent_moves_from_the_same_status_exactly_one_wins(
 ) -> None:
     worker, token = await user_and_token(api, "w@example.com")
     for _ in range(5):
-        ticket = await make_ticket(api, "t", await make_client(api), assignee_id=worker["id"])
+        ticket = await make_ticket(
+            api, title="t", client_id=await new_client(api), assignee_id=worker["id"]
+        )
         replies = await asyncio.gather(
             api.patch(f"/tickets/{ticket}", {"status": "in_progress"}, token=token),
             api.patch(f"/tickets/{ticket}", {"status": "in_progress"}, token=admin_token),
@@ -225,7 +233,7 @@ async def test_admin_creates_an_assigned_ticket_and_workers_cannot(
     api: Api, admin_token: str
 ) -> None:
     worker, worker_token = await user_and_token(api, "w@example.com")
-    client = await make_client(api)
+    client = await new_client(api)
     body = {"title": "Течёт холодильник", "client_id": client, "assignee_id": worker["id"]}
     reply = await api.post("/tickets", body, token=admin_token)
     assert reply.status == 201
@@ -244,7 +252,7 @@ async def test_admin_creates_an_assigned_ticket_and_workers_cannot(
 
 async def test_admin_deletes_a_ticket_with_its_history(api: Api, admin_token: str) -> None:
     created = await api.post(
-        "/tickets", {"title": "t", "client_id": await make_client(api)}, token=admin_token
+        "/tickets", {"title": "t", "client_id": await new_client(api)}, token=admin_token
     )
     ticket = created.body["id"]
     assert (await api.delete(f"/tickets/{ticket}", token=admin_token)).status == 204

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api import Api
-from tests.factories import make_client, make_ticket, user_and_token
+from tests.factories import make_ticket, new_client, user_and_token
 
 
 async def _titles(api: Api, token: str, **params: object) -> list[str]:
@@ -16,7 +16,7 @@ async def _titles(api: Api, token: str, **params: object) -> list[str]:
 
 @pytest.fixture(name="catalogue")
 async def _catalogue(api: Api) -> dict[str, int]:
-    client = await make_client(api)
+    client = await new_client(api)
     titles = [
         "Не включается стиралка",
         "Стиральная машина шумит",
@@ -25,15 +25,15 @@ async def _catalogue(api: Api) -> dict[str, int]:
         "Replace washing machine pump",
         "Телевизор: нет звука!",
     ]
-    return {title: await make_ticket(api, title, client) for title in titles}
+    return {title: await make_ticket(api, client, title=title) for title in titles}
 
 
 async def test_admin_lists_all_tickets_newest_first_with_names(api: Api, admin_token: str) -> None:
     worker, _ = await user_and_token(api, "w@example.com")
-    client = await make_client(api, name="Пётр")
-    first = await make_ticket(api, "Первая", client)
+    client = await new_client(api, name="Пётр")
+    first = await make_ticket(api, title="Первая", client_id=client)
     second = await make_ticket(
-        api, "Вторая", client, assignee_id=worker["id"], status="in_progress"
+        api, title="Вторая", client_id=client, assignee_id=worker["id"], status="in_progress"
     )
     reply = await api.get("/tickets", token=admin_token)
     assert reply.status == 200
@@ -82,11 +82,11 @@ async def test_punctuation_and_quotes_in_search_are_safe(
 
 
 async def test_status_repeats_and_combines_with_search(api: Api, admin_token: str) -> None:
-    client = await make_client(api)
-    await make_ticket(api, "стиралка новая", client, status="new")
-    await make_ticket(api, "стиралка готова", client, status="done")
-    await make_ticket(api, "стиралка в работе", client, status="in_progress")
-    await make_ticket(api, "холодильник", client, status="done")
+    client = await new_client(api)
+    await make_ticket(api, title="стиралка новая", client_id=client, status="new")
+    await make_ticket(api, title="стиралка готова", client_id=client, status="done")
+    await make_ticket(api, title="стиралка в работе", client_id=client, status="in_progress")
+    await make_ticket(api, title="холодильник", client_id=client, status="done")
     seed = "/tickets?q=стиралка&status=new&status=done&page_size=20"
     reply = await api.get(seed, token=admin_token)
     assert [t["title"] for t in reply.body["items"]] == ["стиралка готова", "стиралка новая"]
@@ -102,10 +102,10 @@ async def test_seed_query_with_page_is_400_naming_it(api: Api, admin_token: str)
 
 async def test_admin_filters_by_assignee_client_and_unassigned(api: Api, admin_token: str) -> None:
     worker, _ = await user_and_token(api, "w@example.com")
-    one, two = await make_client(api, "A", "+111111"), await make_client(api, "B", "+222222")
-    await make_ticket(api, "a-assigned", one, assignee_id=worker["id"])
-    await make_ticket(api, "a-free", one)
-    await make_ticket(api, "b-free", two)
+    one, two = await new_client(api, "A", "+111111"), await new_client(api, "B", "+222222")
+    await make_ticket(api, title="a-assigned", client_id=one, assignee_id=worker["id"])
+    await make_ticket(api, title="a-free", client_id=one)
+    await make_ticket(api, title="b-free", client_id=two)
     assert await _titles(api, admin_token, assignee_id=worker["id"]) == ["a-assigned"]
     assert await _titles(api, admin_token, client_id=one) == ["a-free", "a-assigned"]
     assert await _titles(api, admin_token, unassigned="true") == ["b-free", "a-free"]
@@ -134,10 +134,10 @@ async def test_bad_filter_values_are_422_naming_them(
 async def test_worker_sees_only_own_tickets_whatever_the_filters(api: Api) -> None:
     me, token = await user_and_token(api, "me@example.com")
     other, _ = await user_and_token(api, "other@example.com")
-    client = await make_client(api)
-    mine = await make_ticket(api, "моя стиралка", client, assignee_id=me["id"])
-    await make_ticket(api, "чужая стиралка", client, assignee_id=other["id"])
-    await make_ticket(api, "ничья стиралка", client)
+    client = await new_client(api)
+    mine = await make_ticket(api, title="моя стиралка", client_id=client, assignee_id=me["id"])
+    await make_ticket(api, title="чужая стиралка", client_id=client, assignee_id=other["id"])
+    await make_ticket(api, title="ничья стиралка", client_id=client)
     assert await _titles(api, token) == ["моя стиралка"]
     assert await _titles(api, token, assignee_id=other["id"]) == ["моя стиралка"]
     assert await _titles(api, token, q="стиралка") == ["моя стиралка"]
@@ -151,8 +151,8 @@ async def test_list_without_token_is_401(api: Api) -> None:
 
 
 async def test_pages_of_tickets_walk_every_ticket_once(api: Api, admin_token: str) -> None:
-    client = await make_client(api)
-    ids = [await make_ticket(api, f"ticket {n}", client) for n in range(23)]
+    client = await new_client(api)
+    ids = [await make_ticket(api, title=f"ticket {n}", client_id=client) for n in range(23)]
     seen: list[int] = []
     path = "/tickets?page_size=5"
     while path:
@@ -168,9 +168,9 @@ async def test_pages_of_tickets_walk_every_ticket_once(api: Api, admin_token: st
 
 
 async def test_cursor_from_another_filter_is_400(api: Api, admin_token: str) -> None:
-    client = await make_client(api)
+    client = await new_client(api)
     for n in range(3):
-        await make_ticket(api, f"t{n}", client)
+        await make_ticket(api, title=f"t{n}", client_id=client)
     cursor = (await api.get("/tickets?page_size=1", token=admin_token)).body["next_cursor"]
     reply = await api.get(f"/tickets?page_size=1&status=new&cursor={cursor}", token=admin_token)
     assert reply.status == 400

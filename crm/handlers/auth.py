@@ -6,7 +6,8 @@ from aiohttp import web
 
 from crm import auth
 from crm.convert import json_response, read_body
-from crm.errors import FieldError, Problem, ValidationFailed, not_found, unauthorized
+from crm.errors import FieldError, ValidationFailed, not_found, unauthorized
+from crm.handlers import users
 from crm.keys import PASSWORDS, POOL, QUERIES, SETTINGS
 from crm.models import AccessToken, LoginRequest, RegisterRequest, User
 
@@ -41,10 +42,4 @@ async def register(request: web.Request) -> web.Response:
     body = await read_body(request, RegisterRequest)
     if body.password != body.password_confirm:
         raise ValidationFailed([FieldError("password_confirm", "must match password")])
-    password_hash = await app[PASSWORDS].hash(body.password)
-    row = await app[QUERIES].insert_user(
-        app[POOL], email=body.email, password_hash=password_hash, role=body.role.value
-    )
-    if row is None:
-        raise Problem(409, "A user with this e-mail already exists.")
-    return json_response(User(**row), status=201, headers={"Location": f"/users/{row['id']}"})
+    return await users.insert_user(app, body.email, body.password, body.role)

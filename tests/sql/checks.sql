@@ -31,12 +31,6 @@ ORDER BY tablename;
 -- A client row for tests that need one.
 INSERT INTO clients (name, phone, email) VALUES (:name, :phone, :email) RETURNING id;
 
--- name: insert_ticket^
--- A ticket row with a chosen status and assignee, and no history.
-INSERT INTO tickets (title, client_id, assignee_id, status, tracking_token)
-VALUES (:title, :client_id, :assignee_id, :status, md5(random()::text) || md5(random()::text))
-RETURNING id;
-
 -- name: ticket_row^
 -- A ticket's stored fields.
 SELECT id, title, description, status, client_id, assignee_id, scheduled_at, tracking_token, updated_at
@@ -55,3 +49,55 @@ SELECT (SELECT count(*) FROM clients) AS clients, (SELECT count(*) FROM tickets)
 -- name: deactivate_user!
 -- Lock a user out by clearing their active flag.
 UPDATE users SET active = false, token_version = token_version + 1 WHERE id = :id;
+
+-- name: insert_ticket$
+-- A ticket for a client, assigned or not, in any status; returns its id.
+INSERT INTO tickets (title, client_id, assignee_id, status, tracking_token)
+VALUES (:title, :client_id, :assignee_id, :status::ticket_status, gen_random_uuid()::text)
+RETURNING id;
+
+-- name: ticket_assignees
+-- Each ticket's assignee and status, in id order.
+SELECT id, assignee_id, status::text AS status FROM tickets ORDER BY id;
+
+-- name: ticket_history
+-- Every history row's who and what, in order.
+SELECT ticket_id, actor_id, kind::text AS kind, from_assignee_id, to_assignee_id
+FROM ticket_events ORDER BY id;
+
+-- name: user_state^
+-- What the API hides about a user: deletion mark and token version.
+SELECT deleted_at IS NOT NULL AS deleted, token_version FROM users WHERE id = :id;
+
+-- name: insert_workers!
+-- :n workers in one statement, with created_at ties and an order unlike id order.
+INSERT INTO users (email, password_hash, role, created_at)
+SELECT 'bulk' || g || '@example.com', 'not-a-hash', 'worker',
+       now() - interval '1 hour' - (g % 37) * interval '1 millisecond'
+FROM generate_series(1, :n) AS g;
+
+-- name: client_count$
+-- How many clients exist.
+SELECT count(*) FROM clients;
+
+-- name: active_admin_count$
+-- How many active, undeleted admins exist.
+SELECT count(*) FROM users WHERE role = 'admin' AND active AND deleted_at IS NULL;
+
+-- name: waiting_lock_count$
+-- How many lock requests are waiting to be granted.
+SELECT count(*) FROM pg_locks WHERE NOT granted;
+
+-- name: user_ids_newest_first
+-- Every undeleted user's id in list order.
+SELECT id FROM users WHERE deleted_at IS NULL ORDER BY created_at DESC, id DESC;
+
+-- name: insert_clients!
+-- :n clients in one statement, each with its own name and phone.
+INSERT INTO clients (name, phone)
+SELECT 'Client ' || g, '+38067' || lpad(g::text, 7, '0')
+FROM generate_series(1, :n) AS g;
+
+-- name: analyze!
+-- Refresh planner statistics and flush GIN pending lists, as a settled big table would be.
+VACUUM ANALYZE users, clients;

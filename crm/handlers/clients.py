@@ -1,0 +1,94 @@
+"""Admin API for customers: list and search, create, read, change and delete clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from crm import rules
+from crm.auth import require
+from crm.convert import (
+    Search,
+    created,
+    found,
+    path_id,
+    phone_search,
+    query_value,
+    read_body,
+    read_patch,
+)
+from crm.errors import FieldError, Problem, ValidationFailed, not_found
+from crm.keys import CURSOR_SECRET, POOL, QUERIES, READ_POOL
+from crm.models import Client, ClientPatch, NewClient, Role
+from crm.pagination import after_newest, contains, page_request, page_response, query_params
+
+FIELDS = ("name", "phone", "email", "comment")
+HAS_TICKETS = "The client has tickets; a client is never deleted with its tickets."
+
+
+async def list_clients(request: web.Request) -> web.Response:
+    """A page of clients, newest first; `q` matches name, e-mail or phone digits."""
+    await require(request, Role.ADMIN)
+    app, query = request.app, query_params(request, {"q"})
+    q = query_value(query, "q", Search) or None
+    page = page_request(query, app[CURSOR_SECRET], "clients", {"q": q})
+    pattern = contains(phone_search(q) if q else None)
+    rows = await app[QUERIES].list_clients(app[READ_POOL], pattern=pattern, **after_newest(page))
+    return page_response(request, page, rows, lambda row: Client(**row), app[CURSOR_SECRET])
+
+
+async def create_client(request: web.Request) -> web.Response:
+    """Create a client: 201 with Location."""
+    await require(request, Role.ADMIN)
+    body = await read_body(request, NewClient)
+    _need_contact(body)
+    app = request.app
+    row = await app[QUERIES].insert_client(app[POOL], **_values(body))
+    return created(row, Client, "clients")
+
+
+async def get_client(request: web.Request) -> web.Response:
+    """One client."""
+    await require(request, Role.ADMIN)
+    app = request.app
+    row = await app[QUERIES].get_client(app[POOL], id=path_id(request, "Client"))
+    return found(row, Client, "Client")
+
+
+async def update_client(request: web.Request) -> web.Response:
+    """Change the given fields (null clears one); the client must keep a name, phone or e-mail."""
+    await require(request, Role.ADMIN)
+    client_id = path_id(request, "Client")
+    body, given = await read_patch(request, ClientPatch, nullable=FIELDS)
+    flags = {f"set_{name}": name in given for name in FIELDS}
+    app = request.app
+    async with app[POOL].acquire() as conn, conn.transaction():
+        row = await app[QUERIES].update_client(conn, id=client_id, **_values(body), **flags)
+        # Checked on the result, so a patch may swap one contact for another; raising rolls back.
+        if row is not None:
+            _need_contact(Client(**row))
+    return found(row, Client, "Client")
+
+
+async def delete_client(request: web.Request) -> web.Response:
+    """Delete a client without tickets; 409 while any ticket names them."""
+    await require(request, Role.ADMIN)
+    app = request.app
+    try:
+        deleted = await app[QUERIES].delete_client(app[POOL], id=path_id(request, "Client"))
+    except (asyncpg.RestrictViolationError, asyncpg.ForeignKeyViolationError):
+        raise Problem(409, HAS_TICKETS) from None
+    if deleted is None:
+        raise not_found("Client")
+    return web.Response(status=204)
+
+
+def _values(body: NewClient) -> dict[str, Any]:
+    return {name: getattr(body, name) for name in FIELDS}
+
+
+def _need_contact(client: NewClient | Client) -> None:
+    if not rules.has_contact(client.name, client.phone, client.email):
+        raise ValidationFailed([FieldError("$", "needs at least a name, phone or email")])
