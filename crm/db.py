@@ -12,9 +12,10 @@ from typing import Any
 
 import asyncpg
 
+from crm.resources import data_dir
 from crm.settings import Settings
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = data_dir("migrations")
 
 
 class DatabaseBusy(Exception):
