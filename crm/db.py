@@ -13,9 +13,8 @@ from typing import Any
 
 import asyncpg
 
+from crm.resources import MIGRATIONS_DIR
 from crm.settings import Settings
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 class DatabaseBusy(Exception):
