@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import enum
-import json
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, NewType, TypeVar
 
 import attrs
 import cattrs
-from aiohttp import web
 from cattrs.errors import (
     AttributeValidationNote,
     ClassValidationError,
@@ -21,7 +19,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
-from crm.errors import FieldError, Problem, ValidationFailed, not_found
+from crm.errors import FieldError, ValidationFailed
 
 T = TypeVar("T")
 
@@ -217,74 +215,6 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-async def read_body(request: web.Request, cls: type[T]) -> T:
-    """Parse the JSON body into `cls`: 400 when it is not JSON, 422 when its values are wrong."""
-    return structure(await read_json(request), cls)
-
-
-async def read_patch(
-    request: web.Request, cls: type[T], nullable: Collection[str] = ()
-) -> tuple[T, frozenset[str]]:
-    """Parse a partial update: `cls` (absent fields None) and the names of the fields given."""
-    data = await read_json(request)
-    if isinstance(data, dict):
-        known = attrs.fields_dict(cls)  # type: ignore[arg-type]
-        nulls = [k for k, v in data.items() if v is None and k in known and k not in nullable]
-        if nulls:
-            raise ValidationFailed([FieldError(k, "must not be null") for k in sorted(nulls)])
-        if not data:
-            raise ValidationFailed([FieldError("$", "must change at least one field")])
-    return structure(data, cls), frozenset(data)
-
-
-def query_value(query: Mapping[str, str], name: str, cls: Any) -> Any:
-    """One optional query parameter as `cls` (None when absent), or a 422 naming it."""
-    if name not in query:
-        return None
-    try:
-        return converter.structure(query[name], cls)
-    except Exception as exc:
-        raise ValidationFailed(field_errors(exc, name), "Invalid query parameter.") from None
-
-
-def path_id(request: web.Request, what: str) -> int:
-    """The `{id}` of the path; one beyond any database id is simply not found."""
-    value = int(request.match_info["id"])
-    if not 1 <= value < 2**63:
-        raise not_found(what)
-    return value
-
-
-async def read_json(request: web.Request) -> Any:
-    """The parsed JSON body, or a 400 problem saying why it could not be read."""
-    raw = await request.read()
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Problem(400, f"The body is not valid JSON: {exc}") from None
-
-
 def dump(value: Any) -> Any:
     """attrs instances (and lists of them) as JSON-ready data."""
     return converter.unstructure(value)
-
-
-def json_response(
-    data: Any, *, status: int = 200, headers: dict[str, str] | None = None
-) -> web.Response:
-    """A JSON response of attrs or plain data."""
-    body = json.dumps(dump(data), ensure_ascii=False, separators=(",", ":"))
-    return web.Response(text=body, status=status, content_type="application/json", headers=headers)
-
-
-def found(row: Any, cls: Callable[..., Any], what: str) -> web.Response:
-    """The database row as `cls` in JSON, or a 404 naming `what` when there is no row."""
-    if row is None:
-        raise not_found(what)
-    return json_response(cls(**row))
-
-
-def created(row: Any, cls: Callable[..., Any], collection: str) -> web.Response:
-    """201 with the new row as `cls` and its Location under `/collection/`."""
-    headers = {"Location": f"/{collection}/{row['id']}"}
-    return json_response(cls(**row), status=201, headers=headers)

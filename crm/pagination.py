@@ -14,7 +14,7 @@ import attrs
 from aiohttp import web
 from multidict import MultiDict, MultiMapping
 
-from crm.convert import json_response
+from crm.bodies import json_response
 from crm.errors import FieldError, Problem, ValidationFailed
 
 DEFAULT_PAGE_SIZE = 20

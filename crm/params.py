@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from crm.convert import MAX_ID, converter, field_errors
 from crm.errors import FieldError, ValidationFailed
 
 E = TypeVar("E", bound=enum.Enum)
@@ -20,7 +21,7 @@ def int_param(query: Mapping[str, str], name: str) -> int | None:
     raw = query.get(name)
     if raw is None:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) < 2**63:
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
         raise _invalid(name, "must be a positive whole number")
     return int(raw)
 
@@ -44,9 +45,11 @@ def enum_params(values: list[str], name: str, kind: type[E]) -> list[E] | None:
         raise _invalid(name, f"must be one of: {allowed}") from None
 
 
-def text_param(query: Mapping[str, str], name: str, max_len: int) -> str | None:
-    """A trimmed string of at most `max_len` characters; None when absent or blank."""
-    raw = query.get(name, "").strip()
-    if len(raw) > max_len:
-        raise _invalid(name, f"must be at most {max_len} characters")
-    return raw or None
+def query_value(query: Mapping[str, str], name: str, cls: Any) -> Any:
+    """One optional query parameter as `cls` (None when absent), or a 422 naming it."""
+    if name not in query:
+        return None
+    try:
+        return converter.structure(query[name], cls)
+    except Exception as exc:
+        raise ValidationFailed(field_errors(exc, name), "Invalid query parameter.") from None

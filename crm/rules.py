@@ -38,9 +38,9 @@ def transition_error(role: Role, current: TicketStatus, wanted: TicketStatus) ->
 WORKER_FIELDS = frozenset({"status"})
 
 
-def forbidden_fields(role: Role, fields: set[str]) -> list[str]:
+def forbidden_fields(role: Role, fields: Collection[str]) -> list[str]:
     """The fields of a ticket change that `role` may not touch."""
-    return [] if role == Role.ADMIN else sorted(fields - WORKER_FIELDS)
+    return [] if role == Role.ADMIN else sorted(set(fields) - WORKER_FIELDS)
 
 
 def admin_removal(role: Role | None, active: bool | None) -> str | None:

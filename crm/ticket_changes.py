@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from crm.convert import iso
@@ -10,7 +11,6 @@ from crm.models import Role, TicketPatch, TicketStatus
 from crm.queries import Queries
 from crm.rules import forbidden_fields, transition_error
 
-REQUIRED = ("title", "client_id", "status")
 EDITED = ("title", "description", "scheduled_at", "client_id")
 
 
@@ -20,7 +20,7 @@ async def change_ticket(
     caller: dict[str, Any],
     ticket_id: int,
     patch: TicketPatch,
-    present: set[str],
+    present: Collection[str],
 ) -> None:
     """Apply `patch` (only the `present` keys) as `caller`; 404, 403, 409 or 422 when refused."""
     role = Role(caller["role"])
@@ -33,7 +33,7 @@ async def change_ticket(
             raise Problem(
                 403, f"Workers may change only a ticket's status, not: {', '.join(denied)}."
             )
-        new = _merged(dict(old), patch, present)
+        new = {**old, **{name: _plain_value(getattr(patch, name)) for name in present}}
         if "status" in present:
             current, wanted = TicketStatus(old["status"]), TicketStatus(new["status"])
             if error := transition_error(role, current, wanted):
@@ -44,21 +44,8 @@ async def change_ticket(
             await queries.add_event(conn, ticket_id=ticket_id, actor_id=caller["id"], **event)
 
 
-def _merged(old: dict[str, Any], patch: TicketPatch, present: set[str]) -> dict[str, Any]:
-    if not present:
-        raise ValidationFailed([FieldError("$", "give at least one field to change")])
-    nulls = [
-        FieldError(name, "must not be null")
-        for name in REQUIRED
-        if name in present and getattr(patch, name) is None
-    ]
-    if nulls:
-        raise ValidationFailed(nulls)
-    new = {**old}
-    for name in present:
-        value = getattr(patch, name)
-        new[name] = value.value if isinstance(value, TicketStatus) else value
-    return new
+def _plain_value(value: Any) -> Any:
+    return value.value if isinstance(value, TicketStatus) else value
 
 
 async def _check_references(conn: Any, queries: Queries, old: Any, new: dict[str, Any]) -> None:

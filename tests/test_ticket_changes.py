@@ -167,8 +167,8 @@ async def test_null_unassigns_and_clears_but_required_fields_refuse_null(
     )
     assert reply.status == 422
     assert reply.body["errors"] == [
-        {"field": "title", "message": "must not be null"},
         {"field": "status", "message": "must not be null"},
+        {"field": "title", "message": "must not be null"},
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from crm import auth
-from crm.convert import json_response, read_body
+from crm.bodies import json_response, read_body
 from crm.errors import FieldError, ValidationFailed, not_found, unauthorized
 from crm.handlers import users
 from crm.keys import PASSWORDS, POOL, QUERIES, SETTINGS

@@ -9,20 +9,13 @@ from aiohttp import web
 
 from crm import rules
 from crm.auth import require
-from crm.convert import (
-    Search,
-    created,
-    found,
-    path_id,
-    phone_search,
-    query_value,
-    read_body,
-    read_patch,
-)
+from crm.bodies import created, found, path_id, read_body, read_patch
+from crm.convert import Search, phone_search
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
 from crm.keys import CURSOR_SECRET, POOL, QUERIES, READ_POOL
 from crm.models import Client, ClientPatch, NewClient, Role
 from crm.pagination import after_newest, contains, page_request, page_response, query_params
+from crm.params import query_value
 
 FIELDS = ("name", "phone", "email", "comment")
 HAS_TICKETS = "The client has tickets; a client is never deleted with its tickets."

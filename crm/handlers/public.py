@@ -9,7 +9,8 @@ import secrets
 
 from aiohttp import web
 
-from crm.convert import dump, json_response, read_json, structure
+from crm.bodies import json_response, read_json
+from crm.convert import dump, structure
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
 from crm.keys import POOL, QUERIES
 from crm.models import PublicTicketCreated, PublicTicketRequest, PublicTicketStatus

@@ -8,16 +8,18 @@ from typing import Any
 from aiohttp import web
 
 from crm.auth import require
-from crm.convert import json_response, read_body, read_json, structure
+from crm.bodies import created, found, path_id, read_body, read_patch
+from crm.convert import Search
 from crm.errors import FieldError, ValidationFailed, not_found
 from crm.keys import CURSOR_SECRET, POOL, QUERIES, READ_POOL
 from crm.models import NewTicket, Role, Ticket, TicketEvent, TicketPatch, TicketStatus
-from crm.pagination import after_newest, newest_first, page_body, page_request, query_params
-from crm.params import bool_param, enum_params, int_param, text_param
+from crm.pagination import after_newest, page_request, page_response, query_params
+from crm.params import bool_param, enum_params, int_param, query_value
 from crm.search import title_query
 from crm.ticket_changes import change_ticket
 
 LIST_FILTERS = ("q", "status", "assignee_id", "client_id", "unassigned")
+NULLABLE = ("description", "scheduled_at", "assignee_id")
 
 
 def _scope(caller: dict[str, Any]) -> int | None:
@@ -26,10 +28,7 @@ def _scope(caller: dict[str, Any]) -> int | None:
 
 
 def _ticket_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit() or not 1 <= int(raw) < 2**63:
-        raise not_found("Ticket")
-    return int(raw)
+    return path_id(request, "Ticket")
 
 
 async def list_tickets(request: web.Request) -> web.Response:
@@ -38,7 +37,7 @@ async def list_tickets(request: web.Request) -> web.Response:
     query = query_params(request, LIST_FILTERS, repeatable=("status",))
     statuses = enum_params(query.getall("status", []), "status", TicketStatus)
     filters = {
-        "search": title_query(text_param(query, "q", 200)),
+        "search": title_query(query_value(query, "q", Search)),
         "statuses": [s.value for s in statuses] if statuses else None,
         "assignee_id": _scope(caller) or int_param(query, "assignee_id"),
         "client_id": int_param(query, "client_id"),
@@ -49,10 +48,7 @@ async def list_tickets(request: web.Request) -> web.Response:
     rows = await request.app[QUERIES].list_tickets(
         request.app[READ_POOL], **filters, **after_newest(page)
     )
-    items, cursor, headers = page_body(request, page, rows, newest_first, secret)
-    return json_response(
-        {"items": [Ticket(**row) for row in items], "next_cursor": cursor}, headers=headers
-    )
+    return page_response(request, page, rows, lambda row: Ticket(**row), secret)
 
 
 async def get_ticket(request: web.Request) -> web.Response:
@@ -61,9 +57,7 @@ async def get_ticket(request: web.Request) -> web.Response:
     row = await request.app[QUERIES].get_ticket(
         request.app[POOL], id=_ticket_id(request), assignee_id=_scope(caller)
     )
-    if row is None:
-        raise not_found("Ticket")
-    return json_response(Ticket(**row))
+    return found(row, Ticket, "Ticket")
 
 
 async def create_ticket(request: web.Request) -> web.Response:
@@ -82,7 +76,7 @@ async def create_ticket(request: web.Request) -> web.Response:
             errors.append(FieldError("assignee_id", "must be an active worker"))
         if errors:
             raise ValidationFailed(errors)
-        created = await queries.create_ticket(
+        ticket = await queries.create_ticket(
             conn,
             title=body.title,
             description=body.description,
@@ -92,20 +86,19 @@ async def create_ticket(request: web.Request) -> web.Response:
             tracking_token=secrets.token_urlsafe(24),
             actor_id=caller["id"],
         )
-        row = await queries.get_ticket(conn, id=created["id"], assignee_id=None)
-    return json_response(Ticket(**row), status=201, headers={"Location": f"/tickets/{row['id']}"})
+        row = await queries.get_ticket(conn, id=ticket["id"], assignee_id=None)
+    return created(row, Ticket, "tickets")
 
 
 async def patch_ticket(request: web.Request) -> web.Response:
     """Change a ticket: admins any field, workers only the status of their own, forward only."""
     caller = await require(request)
     ticket_id = _ticket_id(request)
-    data = await read_json(request)
-    patch = structure(data, TicketPatch)
+    patch, given = await read_patch(request, TicketPatch, nullable=NULLABLE)
     app = request.app
-    await change_ticket(app[POOL], app[QUERIES], caller, ticket_id, patch, set(data))
+    await change_ticket(app[POOL], app[QUERIES], caller, ticket_id, patch, given)
     row = await app[QUERIES].get_ticket(app[POOL], id=ticket_id, assignee_id=None)
-    return json_response(Ticket(**row))
+    return found(row, Ticket, "Ticket")
 
 
 async def delete_ticket(request: web.Request) -> web.Response:
@@ -131,7 +124,5 @@ async def list_events(request: web.Request) -> web.Response:
     rows = await app[QUERIES].list_events(
         app[POOL], ticket_id=ticket_id, after_id=after_id, limit=page.size + 1
     )
-    items, cursor, headers = page_body(request, page, rows, lambda row: (row["id"],), secret)
-    return json_response(
-        {"items": [TicketEvent(**row) for row in items], "next_cursor": cursor}, headers=headers
-    )
+    item = lambda row: TicketEvent(**row)  # noqa: E731
+    return page_response(request, page, rows, item, secret, key=lambda row: (row["id"],))

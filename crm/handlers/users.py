@@ -9,11 +9,13 @@ from aiohttp import web
 
 from crm import rules
 from crm.auth import require
-from crm.convert import Search, created, found, path_id, query_value, read_body, read_patch
+from crm.bodies import created, found, path_id, read_body, read_patch
+from crm.convert import Search
 from crm.errors import Problem, not_found
 from crm.keys import CURSOR_SECRET, PASSWORDS, POOL, QUERIES, READ_POOL
 from crm.models import NewUser, Role, User, UserPatch
 from crm.pagination import after_newest, contains, page_request, page_response, query_params
+from crm.params import query_value
 
 EMAIL_TAKEN = "A user with this e-mail already exists."
 
