@@ -45,3 +45,35 @@ def test_every_operation_has_an_id_summary_and_tag() -> None:
                 assert operation.get("summary") and operation.get("tags"), f"{method} {path}"
                 ids.append(operation["operationId"])
     assert len(ids) == len(set(ids))
+
+
+SCHEMA_KEYWORDS = {
+    "type", "format", "description", "example", "examples", "enum", "const", "default",
+    "properties", "required", "additionalProperties", "items", "minItems", "maxItems",
+    "minimum", "maximum", "minLength", "maxLength", "pattern", "minProperties",
+    "allOf", "anyOf", "oneOf", "$ref", "title", "nullable", "readOnly", "writeOnly",
+}  # fmt: skip
+
+
+def _schemas(node: object, inside_properties: bool = False) -> list[dict[str, object]]:
+    """Every schema object below `node` (the values of `properties` are schemas, not keywords)."""
+    found: list[dict[str, object]] = []
+    if isinstance(node, dict):
+        if inside_properties:
+            for value in node.values():
+                found += _schemas(value)
+            return found
+        if "type" in node or "$ref" in node or "anyOf" in node or "allOf" in node:
+            found.append(node)
+        for key, value in node.items():
+            found += _schemas(value, inside_properties=key == "properties")
+    elif isinstance(node, list):
+        for value in node:
+            found += _schemas(value)
+    return found
+
+
+def test_schemas_use_only_known_keywords() -> None:
+    """A comma in a YAML flow mapping silently makes a new key; this catches such typos."""
+    for schema in _schemas(SPEC_DICT["components"]["schemas"]):
+        assert set(schema) <= SCHEMA_KEYWORDS, sorted(set(schema) - SCHEMA_KEYWORDS)
