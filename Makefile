@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck lint-deploy clean
+.PHONY: run test lint typecheck lint-deploy fuzz fuzz-short clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,3 +56,11 @@ lint-deploy: $(DEPLOY_STAMP)
 
 clean:
 	rm -rf $(VENV) .crm .pytest_cache .mypy_cache .ruff_cache
+
+# Schemathesis against a freshly started service: every operation, admin token, bounded.
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.e2e.fuzz --examples 50 --max-time 600
+
+# The short run CI does on every submission.
+fuzz-short: $(STAMP)
+	$(BIN)/python -m tests.e2e.fuzz --examples 10 --max-time 180

@@ -61,6 +61,8 @@ def text(value: Any, *, max_len: int, required: bool = False) -> str:
     if not isinstance(value, str):
         raise TypeError("must be a string")
     trimmed = value.strip()
+    if "\x00" in trimmed:
+        raise ValueError("must not contain NUL characters")  # PostgreSQL text cannot hold them
     if required and not trimmed:
         raise ValueError("must not be empty")
     if len(trimmed) > max_len:

@@ -37,6 +37,8 @@ def query_params(
             raise Problem(400, f"Unknown query parameter '{name}'; this list takes: {known}.")
         if name not in repeatable and len(query.getall(name)) > 1:
             raise Problem(400, f"Query parameter '{name}' may be given only once.")
+        if any("\x00" in value for value in query.getall(name)):
+            raise Problem(400, f"Query parameter '{name}' contains a NUL character.")
     return query
 
 

@@ -19,7 +19,7 @@ OPENAPI = OpenAPI.from_dict(
     config=Config(
         extra_media_type_deserializers={
             "application/problem+json": json.loads,
-            "application/yaml": bytes.decode,
+            "application/yaml": yaml.safe_load,
         }
     ),
 )

@@ -199,3 +199,8 @@ async def test_stale_argon2_parameters_are_rehashed_on_login(
     new_hash = await check(api, "user_password_hash", id=user["id"])
     assert new_hash != old_hash and "t=2" in new_hash
     assert (await other.get("/auth/me", token=token)).status == 200
+
+
+async def test_nul_in_login_email_is_422(api: Api) -> None:
+    reply = await api.post("/auth/login", {"email": "a\x00@example.com", "password": "x"})
+    assert reply.status == 422

@@ -189,3 +189,14 @@ async def test_malformed_idempotency_key_is_400(api: Api) -> None:
     reply = await api.post("/tickets/public", SEED_REQUEST, headers={"Idempotency-Key": "x" * 256})
     assert reply.status == 400
     assert (await check(api, "count_rows"))["tickets"] == 0
+
+
+async def test_nul_characters_are_422_not_a_database_error(api: Api) -> None:
+    reply = await api.post(
+        "/tickets/public", _request(client={"name": "a\x00b", "phone": "+380501112233"})
+    )
+    assert reply.status == 422
+    assert reply.body["errors"] == [
+        {"field": "client.name", "message": "must not contain NUL characters"}
+    ]
+    assert (await check(api, "count_rows"))["tickets"] == 0

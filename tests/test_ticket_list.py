@@ -175,3 +175,10 @@ async def test_cursor_from_another_filter_is_400(api: Api, admin_token: str) -> 
     reply = await api.get(f"/tickets?page_size=1&status=new&cursor={cursor}", token=admin_token)
     assert reply.status == 400
     assert reply.body["detail"] == "The cursor belongs to another list or other filters."
+
+
+async def test_nul_in_a_query_parameter_is_400(api: Api, admin_token: str) -> None:
+    for path in ("/tickets", "/users", "/clients"):
+        reply = await api.get(path, token=admin_token, params={"q": "a\x00b"})
+        assert reply.status == 400
+        assert reply.body["detail"] == "Query parameter 'q' contains a NUL character."

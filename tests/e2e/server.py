@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 
@@ -57,12 +58,16 @@ def clean_env(**overrides: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def serving(env: Mapping[str, str], *args: str) -> Iterator[str]:
-    """Start `crm serve` with `env` (which must set PORT), wait for /healthz, yield its base URL."""
+def serving(env: Mapping[str, str], *args: str, log: Path | None = None) -> Iterator[str]:
+    """Start `crm serve` with `env` (which must set PORT), wait for /healthz, yield its base URL.
+
+    The server's log goes to `log` when given (to read after a failure), else is kept in memory.
+    """
+    errors: Any = open(log, "w") if log else subprocess.PIPE  # noqa: SIM115 (closed below)
     server = subprocess.Popen(  # noqa: S603 (our own command)
         [sys.executable, "-m", "crm", "serve", *args],
         env=dict(env),
-        stderr=subprocess.PIPE,
+        stderr=errors,
         text=True,
     )
     base = f"http://127.0.0.1:{env['PORT']}"
@@ -82,3 +87,5 @@ def serving(env: Mapping[str, str], *args: str) -> Iterator[str]:
     finally:
         server.terminate()
         server.communicate(timeout=30)
+        if log:
+            errors.close()
