@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 from openapi_spec_validator import validate
 
@@ -77,3 +79,47 @@ def test_schemas_use_only_known_keywords() -> None:
     """A comma in a YAML flow mapping silently makes a new key; this catches such typos."""
     for schema in _schemas(SPEC_DICT["components"]["schemas"]):
         assert set(schema) <= SCHEMA_KEYWORDS, sorted(set(schema) - SCHEMA_KEYWORDS)
+
+
+def _operations() -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, operation)
+        for path, item in SPEC_DICT["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    ]
+
+
+def _required_statuses(method: str, path: str, operation: dict[str, Any]) -> set[str]:
+    """The error statuses every operation of this shape can return, so the document must say so."""
+    needed = set()
+    if operation.get("security", SPEC_DICT["security"]):
+        needed.add("401")
+    if "requestBody" in operation:
+        needed |= {"400", "413", "422"}
+    parameters = [p.get("$ref", p.get("name")) for p in operation.get("parameters", [])]
+    if "#/components/parameters/Cursor" in parameters:
+        needed |= {"400", "422"}
+    if "{" in path:
+        needed.add("404")
+    return needed
+
+
+def test_every_operation_documents_the_errors_its_shape_can_produce() -> None:
+    missing = {}
+    for method, path, operation in _operations():
+        lacking = _required_statuses(method, path, operation) - set(operation["responses"])
+        if lacking:
+            missing[f"{method.upper()} {path}"] = sorted(lacking)
+    assert missing == {}
+
+
+def test_every_json_success_response_has_an_example() -> None:
+    missing = []
+    for method, path, operation in _operations():
+        for status, response in operation["responses"].items():
+            content = response.get("content", {}).get("application/json")
+            documented = content and ("example" in content or "examples" in content)
+            if status.startswith("2") and content and not documented and "/openapi" not in path:
+                missing.append(f"{method.upper()} {path} {status}")
+    assert missing == []
