@@ -165,3 +165,28 @@ async def test_deleting_a_worker_unassigns_open_tickets_and_records_history(api:
         {"ticket_id": new, "from_assignee_id": worker["id"], **released},
         {"ticket_id": started, "from_assignee_id": worker["id"], **released},
     ]
+
+
+@pytest.mark.parametrize("change", [{"active": False}, {"role": "admin"}])
+async def test_deactivating_or_promoting_a_worker_unassigns_open_tickets(
+    api: Api, change: dict[str, object]
+) -> None:
+    admin, token = await admin_token(api)
+    worker = await make_user(api, "w@example.com")
+    client = await make_client(api, name="Olena")
+    open_ticket = await make_ticket(api, client["id"], worker["id"], "in_progress")
+    done = await make_ticket(api, client["id"], worker["id"], "done")
+    assert (await api.patch(f"/users/{worker['id']}", change, token=token)).status == 200
+    assert [dict(r) for r in await check(api, "ticket_assignees")] == [
+        {"id": open_ticket, "assignee_id": None, "status": "in_progress"},
+        {"id": done, "assignee_id": worker["id"], "status": "done"},
+    ]
+    assert [dict(r) for r in await check(api, "ticket_history")] == [
+        {
+            "ticket_id": open_ticket,
+            "actor_id": admin["id"],
+            "kind": "assigned",
+            "from_assignee_id": worker["id"],
+            "to_assignee_id": None,
+        }
+    ]

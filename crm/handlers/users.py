@@ -80,6 +80,9 @@ async def update_user(request: web.Request) -> web.Response:
             )
         except asyncpg.UniqueViolationError:
             raise Problem(409, EMAIL_TAKEN) from None
+        if row is not None and (body.active is False or body.role is Role.ADMIN):
+            # Only active workers hold tickets: their open ones go back to the queue.
+            await app[QUERIES].release_open_tickets(conn, user_id=user_id, actor_id=caller["id"])
     return found(row, User, "User")
 
 
