@@ -10,7 +10,7 @@ import pytest
 from crm.cli import main
 from tests.api import Api
 from tests.conftest import TEST_SECRET
-from tests.e2e.server import clean_env, free_port, request, run_crm, serving
+from tests.e2e.server import clean_env, free_port, raw_get, request, run_crm, serving
 
 
 @pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["create-admin"]])
@@ -62,3 +62,21 @@ def test_embedded_database_serves_refuses_a_second_run_and_survives_restart(
         login = {"email": "a@example.com", "password": "admin123"}
         status, body = request(f"{base}/auth/login", login)
         assert status == 200 and body["token_type"] == "bearer"
+
+
+def test_seed_search_curl_with_raw_utf8_in_the_url_works(local_env: dict[str, str]) -> None:
+    """curl sends the seed's `?q=стиралка` as raw UTF-8 bytes; the service must take them."""
+    assert run_crm("migrate", env=local_env).returncode == 0
+    with serving(local_env) as base:
+        user = {"email": "a@example.com", "password": "admin123", "password_confirm": "admin123"}
+        assert request(f"{base}/auth/register", {**user, "role": "admin"})[0] == 201
+        login = {"email": "a@example.com", "password": "admin123"}
+        token = request(f"{base}/auth/login", login)[1]["access_token"]
+        ticket = {"title": "Не включается стиралка", "client": {"phone": "+380671112233"}}
+        assert request(f"{base}/tickets/public", ticket)[0] == 201
+        target = "/tickets?q=стиралка&status=new&status=done&page_size=20"
+        status, body = raw_get(base, target, token)
+        assert status == 200
+        assert [t["title"] for t in body["items"]] == ["Не включается стиралка"]
+        status, body = raw_get(base, target + "&page=1", token)
+        assert status == 400 and "'page'" in body["detail"]

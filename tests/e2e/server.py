@@ -38,6 +38,20 @@ def request(url: str, body: Any = None, token: str | None = None) -> tuple[int, 
         return error.code, json.loads(error.read())
 
 
+def raw_get(base: str, target: str, token: str) -> tuple[int, Any]:
+    """GET with the request target sent byte for byte, as curl sends non-ASCII (no escaping)."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        head = f"GET {target} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+        sock.sendall((head + "Connection: close\r\n\r\n").encode())
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+    status_line, _, rest = raw.partition(b"\r\n")
+    body = rest.partition(b"\r\n\r\n")[2]
+    return int(status_line.split()[1]), json.loads(body)
+
+
 def run_crm(*args: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
     """Run one `crm` command to completion."""
     return subprocess.run(  # noqa: S603 (our own command)
