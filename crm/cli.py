@@ -92,8 +92,10 @@ def migrate_command(settings: Settings, args: argparse.Namespace) -> int:
     """Apply pending migrations, or roll back the newest one."""
     with db.database_url(settings) as url:
         done = db.migrate(url, rollback=args.rollback)
-    verb = "rolled back" if args.rollback else "applied"
-    print(f"{verb}: {', '.join(done)}" if done else f"nothing to {verb.split()[0]}")
+    if done:
+        print(f"{'rolled back' if args.rollback else 'applied'}: {', '.join(done)}")
+    else:
+        print(f"nothing to {'roll back' if args.rollback else 'apply'}")
     return 0
 
 

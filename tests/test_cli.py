@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from crm.cli import main
+from crm.resources import MIGRATIONS_DIR
 from tests.api import Api
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, recreate_database
 from tests.e2e.server import clean_env, free_port, raw_get, request, run_crm, serving
 
 
@@ -80,3 +81,15 @@ def test_seed_search_curl_with_raw_utf8_in_the_url_works(local_env: dict[str, st
         assert [t["title"] for t in body["items"]] == ["Не включается стиралка"]
         status, body = raw_get(base, target + "&page=1", token)
         assert status == 400 and "'page'" in body["detail"]
+
+
+def test_migrate_applies_and_rollback_undoes_the_newest(server_url: str) -> None:
+    env = clean_env(DATABASE_URL=recreate_database(server_url, "crm_cli_migrate"), JWT_SECRET="s")
+    assert run_crm("migrate", env=env).stdout.startswith("applied: 0001.initial")
+    assert run_crm("migrate", env=env).stdout == "nothing to apply\n"
+    newest = sorted(p.name for p in MIGRATIONS_DIR.glob("*.rollback.sql"))[-1]
+    rolled = run_crm("migrate", "--rollback", env=env)
+    assert rolled.stdout == f"rolled back: {newest.removesuffix('.rollback.sql')}\n"
+    assert (
+        run_crm("migrate", env=env).stdout == f"applied: {newest.removesuffix('.rollback.sql')}\n"
+    )
