@@ -50,11 +50,14 @@ SELECT id FROM ticket;
 
 -- name: list_tickets
 -- A page of tickets, newest first, with optional filters; `assignee_id` also scopes a worker to their own.
-SELECT t.id, t.title, t.description, t.status, t.client_id, c.name AS client_name,
-       t.assignee_id, u.email AS assignee_email, t.scheduled_at, t.created_at, t.updated_at
+SELECT t.id, t.title, t.description, t.status, t.client_id,
+       -- Scalar subqueries, not joins: they run for the page's rows only, and one table plans
+       -- in half the time (every call gets a custom plan).
+       (SELECT c.name FROM clients AS c WHERE c.id = t.client_id) AS client_name,
+       t.assignee_id,
+       (SELECT u.email FROM users AS u WHERE u.id = t.assignee_id) AS assignee_email,
+       t.scheduled_at, t.created_at, t.updated_at
 FROM tickets AS t
-JOIN clients AS c ON c.id = t.client_id
-LEFT JOIN users AS u ON u.id = t.assignee_id
 WHERE (t.created_at, t.id) < (:after_created_at, :after_id)
   AND (:statuses::ticket_status[] IS NULL OR t.status = ANY (:statuses::ticket_status[]))
   AND (:assignee_id::bigint IS NULL OR t.assignee_id = :assignee_id::bigint)

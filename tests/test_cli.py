@@ -104,7 +104,7 @@ def test_embedded_database_serves_refuses_a_second_run_and_survives_restart(
     local_env: dict[str, str],
 ) -> None:
     base = f"http://127.0.0.1:{local_env['PORT']}"
-    assert _crm("migrate", env=local_env).stdout == "applied: 0001.initial\n"
+    assert _crm("migrate", env=local_env).stdout == "applied: 0001.initial, 0002.list_plans\n"
     server = _serve(local_env)
     try:
         user = {"email": "a@example.com", "password": "admin123", "password_confirm": "admin123"}

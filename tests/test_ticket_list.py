@@ -175,3 +175,15 @@ async def test_cursor_from_another_filter_is_400(api: Api, admin_token: str) -> 
     reply = await api.get(f"/tickets?page_size=1&status=new&cursor={cursor}", token=admin_token)
     assert reply.status == 400
     assert reply.body["detail"] == "The cursor belongs to another list or other filters."
+
+
+async def test_list_items_are_exactly_what_get_ticket_returns(api: Api, admin_token: str) -> None:
+    """Lists encode rows directly (no Ticket objects); this pins them to the single-ticket shape."""
+    worker, _ = await user_and_token(api, "w@example.com")
+    client = await make_client(api, name="Пётр")
+    await make_ticket(api, "без мастера", client)
+    await make_ticket(api, "с мастером", client, assignee_id=worker["id"], status="in_progress")
+    listed = (await api.get("/tickets", token=admin_token)).body["items"]
+    for item in listed:
+        single = await api.get(f"/tickets/{item['id']}", token=admin_token)
+        assert list(item.items()) == list(single.body.items())
