@@ -49,6 +49,10 @@ def _list_args(after: tuple[datetime, int] = NEWEST, **filters: Any) -> list[Any
         "assignee_id": None,
         "client_id": None,
         "unassigned": False,
+        # The demo admin, checked inside the query as a request's caller is.
+        "caller_id": 1,
+        "caller_version": 1,
+        "caller_role": "admin",
         **filters,
         **after_newest(page),
     }
@@ -80,9 +84,14 @@ LISTS = {
     "unassigned search": {"search": title_query("стир"), "unassigned": True},
 }
 
+ADMIN = {"caller_id": 1, "caller_version": 1, "caller_role": "admin"}
 OTHERS = {
-    "get_ticket": {"id": 50_000, "assignee_id": None},
-    "get_ticket as a worker": {"id": 50_000, "assignee_id": WORKER},
+    "get_ticket": {"id": 50_000, "assignee_id": None, **ADMIN},
+    "get_ticket as a worker": {
+        "id": 50_000,
+        "assignee_id": WORKER,
+        **{"caller_id": WORKER, "caller_version": 1, "caller_role": "worker"},
+    },
     "get_public_ticket": {"tracking_token": "0123456789abcdef0123"},
     "list_events": {"ticket_id": 50_000, "after_id": 0, "limit": 21},
 }

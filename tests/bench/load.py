@@ -58,7 +58,10 @@ def wrk(
         ).stdout
     finally:
         os.unlink(file.name)
-    fields = dict(re.findall(r"(\w+)=(\d+)", out.split("BENCH", 1)[1]))
+    summary, _, error = out.split("BENCH ", 1)[1].partition("BENCH_ERROR ")
+    if error:
+        print(f"  first error of {calls[0].method} {calls[0].path}...: {error.strip()[:200]}")
+    fields = dict(re.findall(r"(\w+)=(\d+)", summary))
     values = {key: int(value) for key, value in fields.items()}
     return Result(
         rps=values["requests"] / (values["duration_us"] / 1e6),

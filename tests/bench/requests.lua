@@ -1,7 +1,14 @@
 -- wrk script: cycle through the requests in $WRK_REQUESTS, one "METHOD<TAB>PATH<TAB>BODY" a line,
--- sending $WRK_TOKEN as a bearer token; print one machine-readable summary line at the end.
+-- sending $WRK_TOKEN as a bearer token; print one machine-readable summary line at the end, and
+-- the first error answer, so a non-2xx count comes with its reason.
 local requests = {}
 local next_one = 0
+local threads = {}
+first_error = nil -- a global: done() reads it from the thread with thread:get
+
+function setup(thread)
+  table.insert(threads, thread)
+end
 
 function init(args)
   local headers = { ["Content-Type"] = "application/json" }
@@ -23,6 +30,12 @@ function request()
   return requests[next_one]
 end
 
+function response(status, headers, body)
+  if status > 399 and not first_error then
+    first_error = status .. " " .. string.sub(body or "", 1, 300):gsub("\n", " ")
+  end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -30,4 +43,10 @@ function done(summary, latency, requests)
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
     e.status, e.connect + e.read + e.write + e.timeout
   ))
+  for _, thread in ipairs(threads) do
+    local error = thread:get("first_error")
+    if error then
+      io.write("BENCH_ERROR " .. error .. "\n")
+    end
+  end
 end

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import attrs
 
 from tests.bench import data, load, processes, report
 from tests.bench.ceiling import encode_args
@@ -54,45 +57,65 @@ def pgbench_sql(sql: str, args: list[object]) -> str:
     return sql
 
 
-def _ceilings(url: str, scenarios: list[Scenario], found: dict[str, str], seconds: int) -> dict:
-    """The HTTP ceiling, bare handler and pgbench figures of every read scenario."""
+def _spec_file(folder: str, scenarios: list[Scenario], found: dict[str, str]) -> Path:
+    """What the ceiling app serves: each read scenario's SQL, arguments and our response body."""
     spec = {
         s.name: {"sql": s.sql[0], "args": encode_args(s.sql[1]), "body": found[s.name]}
         for s in scenarios
         if s.sql
     }
-    results: dict[str, dict[str, Result]] = {"http": {}, "bare": {}, "pgb": {}}
-    with tempfile.TemporaryDirectory() as folder:
-        spec_file = Path(folder) / "spec.json"
-        spec_file.write_text(json.dumps(spec))
-        with processes.ceiling(url, spec_file) as (base, _):
-            for s in scenarios:
-                ids = [c.path.rsplit("/", 1)[1] for c in s.calls] if s.name == "get" else []
-                bare = [Call("GET", f"/sql/{s.name}?id={i}") for i in ids]
-                results["http"][s.name] = load.wrk(
-                    base, [Call("GET", f"/http/{s.name}")], None, seconds
-                )
-                results["bare"][s.name] = load.wrk(
-                    base, bare or [Call("GET", f"/sql/{s.name}")], None, seconds
-                )
-    binary = _pgbench()
-    for s in scenarios:
-        assert s.sql
-        results["pgb"][s.name] = load.pgbench(binary, url, pgbench_sql(*s.sql), seconds)
-    return results
+    path = Path(folder) / "spec.json"
+    path.write_text(json.dumps(spec))
+    return path
 
 
-def _measure(url: str, size: data.Size, args: argparse.Namespace) -> None:
+def _ceilings(base: str, url: str, s: Scenario, seconds: int) -> dict[str, Result]:
+    """The HTTP ceiling, the bare handler and pgbench for one read scenario."""
+    assert s.sql
+    ids = [c.path.rsplit("/", 1)[1] for c in s.calls] if s.name == "get" else []
+    bare = [Call("GET", f"/sql/{s.name}?id={i}") for i in ids] or [Call("GET", f"/sql/{s.name}")]
+    return {
+        "http": load.wrk(base, [Call("GET", f"/http/{s.name}")], None, seconds),
+        "bare": load.wrk(base, bare, None, seconds),
+        "pgb": load.pgbench(_pgbench(), url, pgbench_sql(*s.sql), seconds),
+    }
+
+
+@attrs.frozen
+class Measured:
+    """Everything one run measured."""
+
+    reads: list[Scenario]
+    writes: list[Scenario]
+    ours: dict[str, Result]
+    ceilings: dict[str, dict[str, Result]]
+    burst: Result
+    rss_mib: float
+    deep_page: int
+
+
+def _measure(url: str, size: data.Size, args: argparse.Namespace) -> Measured:
+    """Each read scenario right before its ceilings (so both see the same machine), then writes."""
     toggled = asyncio.run(data.reset(url, size))
-    machine = report.machine()
     with processes.service(url, args.serve_workers) as (base, pid):
         prepared = asyncio.run(prepare(base, size, toggled))
         read, write = reads(prepared), writes(prepared)
         found = asyncio.run(bodies(base, read))
-        ours = {s.name: load.wrk(base, s.calls, s.token, args.seconds) for s in [*read, *write]}
+        ours, ceilings = {}, {}
+        with tempfile.TemporaryDirectory() as folder:
+            spec = _spec_file(folder, read, found)
+            with processes.ceiling(url, spec) as (bare_base, _):
+                for s in read:
+                    ours[s.name] = load.wrk(base, s.calls, s.token, args.seconds)
+                    ceilings[s.name] = _ceilings(bare_base, url, s, args.seconds)
+        for s in write:
+            ours[s.name] = load.wrk(base, s.calls, s.token, args.seconds)
         burst = _login_burst(base, write[-1], read[-1], args.seconds)
         rss = processes.rss_mib(pid)
-    ceilings = _ceilings(url, read, found, args.seconds)
+    return Measured(read, write, ours, ceilings, burst, rss, prepared.deep_page)
+
+
+def _print(m: Measured, size: data.Size, args: argparse.Namespace, machine: str) -> None:
     print(
         f"\n{size.tickets:,} tickets, {size.clients:,} clients, {size.workers} workers;"
         f" {args.serve_workers} server process(es);"
@@ -100,18 +123,19 @@ def _measure(url: str, size: data.Size, args: argparse.Namespace) -> None:
     )
     print(machine)
     print(report.HEADER)
-    for s in [*read, *write]:
-        c = {kind: ceilings[kind].get(s.name) for kind in ("http", "bare", "pgb")}
-        print(report.row(s, ours[s.name], c["http"], c["bare"], c["pgb"]))
-    reader = Scenario("burst", f"{read[-1].label} during logins (-c4)", [], None)
-    line = report.row(reader, burst, None, None, None)
-    ok = burst.p99_ms is not None and burst.p99_ms < report.P99_TARGET_MS and not burst.non_2xx
-    print(line.removesuffix("-") + ("ok" if ok else "MISS p99>=50"))
-    deep = ours["deep"].rps / ours["first"].rps
+    for s in [*m.reads, *m.writes]:
+        c = m.ceilings.get(s.name, {})
+        print(report.row(s, m.ours[s.name], c.get("http"), c.get("bare"), c.get("pgb")))
+    reader = Scenario("burst", f"{m.reads[-1].label} during logins (-c4)", [], None)
+    line = report.row(reader, m.burst, None, None, None)
+    ok = m.burst.p99_ms is not None and m.burst.p99_ms < report.P99_TARGET_MS
+    print(line.removesuffix("-") + ("ok" if ok and not m.burst.non_2xx else "MISS p99>=50"))
+    deep = m.ours["deep"].rps / m.ours["first"].rps
     print(
-        f"page {prepared.deep_page:,} vs page 1: {deep:.0%} (target >= 85%);"
-        f" server RSS after the bench: {rss:.0f} MiB (target < 150)"
+        f"page {m.deep_page:,} vs page 1: {deep:.0%} (target >= 85%);"
+        f" server RSS after the bench: {m.rss_mib:.0f} MiB (target < 150)"
     )
+    print(f"load after the run: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 def main() -> int:
@@ -128,5 +152,6 @@ def main() -> int:
         return 1
     size = data.Size(args.tickets, args.clients, args.workers)
     with data.demo_database(size) as url:
-        _measure(url, size, args)
+        machine = report.machine()
+        _print(_measure(url, size, args), size, args, machine)
     return 0

@@ -16,6 +16,8 @@ from tests.bench.load import Call
 
 QUERIES = load_queries()
 COMMON, RARE, PREFIX = "машина", "зебра", "стир"
+# The demo admin as a gated query checks it (crm.auth.gate).
+ADMIN = {"caller_id": 1, "caller_version": 1, "caller_role": "admin"}
 
 
 @attrs.frozen
@@ -60,9 +62,17 @@ def list_sql(**filters: Any) -> tuple[str, list[Any]]:
         "after_created_at": after[0],
         "after_id": after[1],
         "limit": 21,
+        **ADMIN,
         **filters,
     }
     query = QUERIES["list_tickets"]
+    return query.sql, [params[name] for name in query.params]
+
+
+def get_sql(ticket_id: int) -> tuple[str, list[Any]]:
+    """get_ticket as the handler runs it for the demo admin."""
+    params = {"id": ticket_id, "assignee_id": None, **ADMIN}
+    query = QUERIES["get_ticket"]
     return query.sql, [params[name] for name in query.params]
 
 
@@ -88,9 +98,10 @@ def reads(p: Prepared) -> list[Scenario]:
         Scenario("status", "status=new", _get("/tickets?status=new"), p.admin_token,
                  list_sql(statuses=["new"]), 2000),
         Scenario("worker", "worker's own list", _get("/tickets"), p.worker_token,
-                 list_sql(assignee_id=p.worker_id), 2000),
+                 list_sql(assignee_id=p.worker_id, caller_id=p.worker_id, caller_role="worker"),
+                 2000),
         Scenario("get", "GET /tickets/{id}", [Call("GET", f"/tickets/{i}") for i in p.ticket_ids],
-                 p.admin_token, (QUERIES["get_ticket"].sql, [p.ticket_ids[0], None]), 3000),
+                 p.admin_token, get_sql(p.ticket_ids[0]), 3000),
     ]  # fmt: skip
 
 

@@ -55,3 +55,7 @@ SELECT (SELECT count(*) FROM clients) AS clients, (SELECT count(*) FROM tickets)
 -- name: deactivate_user!
 -- Lock a user out by clearing their active flag.
 UPDATE users SET active = false, token_version = token_version + 1 WHERE id = :id;
+
+-- name: set_user_role!
+-- Change a user's role behind the API's back, keeping their tokens valid.
+UPDATE users SET role = :role::user_role WHERE id = :id;
