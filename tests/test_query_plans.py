@@ -10,20 +10,18 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import pytest
 
 from crm import db, demo
-from crm.pagination import NEWEST, PageRequest, after_newest
-from crm.queries import load_queries
 from crm.search import title_query
 from crm.settings import Settings
 from tests.conftest import TEST_SECRET, recreate_database
+from tests.demo_queries import ADMIN, QUERIES, list_sql
 
-QUERIES = load_queries()
 SIZE = demo.DemoSize(tickets=100_000, clients=10_000, workers=20)
 MIDDLE = (datetime(2025, 6, 1, tzinfo=UTC), 2**62)
 WORKER = 7  # users 2..21 are the demo workers
@@ -37,26 +35,6 @@ def _plans_url(server_url: str) -> Iterator[str]:
     settings = Settings(jwt_secret=TEST_SECRET, argon2_time_cost=1, argon2_memory_kib=1024)
     asyncio.run(demo.fill(url, settings, SIZE, say=lambda _: None))
     yield url
-
-
-def _list_args(after: tuple[datetime, int] = NEWEST, **filters: Any) -> list[Any]:
-    """list_tickets' arguments as the handler builds them: defaults, filters, then the page."""
-    micros = (after[0] - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
-    page = PageRequest(20, None if after == NEWEST else (micros, after[1]), "tickets")
-    params = {
-        "search": None,
-        "statuses": None,
-        "assignee_id": None,
-        "client_id": None,
-        "unassigned": False,
-        # The demo admin, checked inside the query as a request's caller is.
-        "caller_id": 1,
-        "caller_version": 1,
-        "caller_role": "admin",
-        **filters,
-        **after_newest(page),
-    }
-    return [params[name] for name in QUERIES["list_tickets"].params]
 
 
 LISTS = {
@@ -84,7 +62,6 @@ LISTS = {
     "unassigned search": {"search": title_query("стир"), "unassigned": True},
 }
 
-ADMIN = {"caller_id": 1, "caller_version": 1, "caller_role": "admin"}
 OTHERS = {
     "get_ticket": {"id": 50_000, "assignee_id": None, **ADMIN},
     "get_ticket as a worker": {
@@ -120,7 +97,7 @@ def _ticket_scans(nodes: list[dict[str, Any]], table: str) -> list[str]:
 async def test_ticket_lists_read_tickets_through_an_index(
     plans_url: str, filters: dict[str, Any]
 ) -> None:
-    nodes = await _plan(plans_url, QUERIES["list_tickets"].sql, _list_args(**filters))
+    nodes = await _plan(plans_url, *list_sql(**filters))
     scans = _ticket_scans(nodes, "tickets")
     assert scans, "the plan never reads tickets"
     assert "Seq Scan" not in scans, scans
