@@ -38,6 +38,18 @@ class Call:
     body: str = ""
 
 
+def merge(first: Result, second: Result) -> Result:
+    """Two equal-length runs as one: mean rate and p50, the worse p99, every error."""
+    p50 = (first.p50_ms or 0) + (second.p50_ms or 0)
+    return Result(
+        rps=(first.rps + second.rps) / 2,
+        p50_ms=p50 / 2,
+        p99_ms=max(first.p99_ms or 0, second.p99_ms or 0),
+        non_2xx=first.non_2xx + second.non_2xx,
+        socket_errors=first.socket_errors + second.socket_errors,
+    )
+
+
 def check_wrk() -> str | None:
     """Why wrk cannot run, or None."""
     return None if shutil.which("wrk") else WRK_MISSING

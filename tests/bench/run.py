@@ -70,14 +70,22 @@ def _spec_file(folder: str, scenarios: list[Scenario], found: dict[str, str]) ->
     return path
 
 
-def _ceilings(base: str, url: str, s: Scenario, seconds: int) -> dict[str, Result]:
-    """The HTTP ceiling, the bare handler and pgbench for one read scenario."""
+def _read(
+    base: str, bare_base: str, url: str, s: Scenario, seconds: int
+) -> tuple[Result, dict[str, Result]]:
+    """One read scenario, then its ceilings: the bare handler, the HTTP ceiling and pgbench."""
     assert s.sql
     ids = [c.path.rsplit("/", 1)[1] for c in s.calls] if s.name == "get" else []
     bare = [Call("GET", f"/sql/{s.name}?id={i}") for i in ids] or [Call("GET", f"/sql/{s.name}")]
-    return {
-        "http": load.wrk(base, [Call("GET", f"/http/{s.name}")], None, seconds),
-        "bare": load.wrk(base, bare, None, seconds),
+    # Ours and bare in halves, ours-bare-bare-ours: a change in the load that other work puts on
+    # these cores during the pair then weighs on both alike.
+    half = max(1, seconds // 2)
+    ours_1 = load.wrk(base, s.calls, s.token, half)
+    bare_1, bare_2 = (load.wrk(bare_base, bare, None, half) for _ in range(2))
+    ours_2 = load.wrk(base, s.calls, s.token, half)
+    return load.merge(ours_1, ours_2), {
+        "bare": load.merge(bare_1, bare_2),
+        "http": load.wrk(bare_base, [Call("GET", f"/http/{s.name}")], None, seconds),
         "pgb": load.pgbench(_pgbench(), url, pgbench_sql(*s.sql), seconds),
     }
 
@@ -109,8 +117,7 @@ def _measure(url: str, size: data.Size, args: argparse.Namespace) -> Measured:
             spec = _spec_file(folder, read, found)
             with processes.ceiling(url, spec) as (bare_base, _):
                 for s in read:
-                    ours[s.name] = load.wrk(base, s.calls, s.token, args.seconds)
-                    ceilings[s.name] = _ceilings(bare_base, url, s, args.seconds)
+                    ours[s.name], ceilings[s.name] = _read(base, bare_base, url, s, args.seconds)
         for s in write:
             ours[s.name] = load.wrk(base, s.calls, s.token, args.seconds)
         burst = _login_burst(base, write[-1], read[-1], args.seconds)
