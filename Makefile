@@ -4,7 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck lint-deploy fuzz fuzz-short clean
+.PHONY: run test lint typecheck lint-deploy fuzz fuzz-short bench clean
+
+# make bench: the service at a million tickets under wrk; smaller for a quick look, e.g.
+# make bench BENCH_TICKETS=100000 BENCH_CLIENTS=10000 BENCH_SECONDS=3
+BENCH_TICKETS ?= 1000000
+BENCH_CLIENTS ?= 100000
+BENCH_WORKERS ?= 50
+BENCH_SECONDS ?= 5
+BENCH_SERVE_WORKERS ?= 1
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +61,10 @@ lint-deploy: $(DEPLOY_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/actionlint $(WORKFLOWS)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOWS)
 	$(BIN)/shellcheck .ci/run
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench --tickets $(BENCH_TICKETS) --clients $(BENCH_CLIENTS) \
+		--workers $(BENCH_WORKERS) --seconds $(BENCH_SECONDS) --serve-workers $(BENCH_SERVE_WORKERS)
 
 clean:
 	rm -rf $(VENV) .crm .pytest_cache .mypy_cache .ruff_cache

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from crm import db
 from crm.errors import error_middleware
-from crm.keys import CURSOR_SECRET, PASSWORDS, POOL, QUERIES, READ_POOL, SETTINGS
+from crm.keys import CALLERS, CURSOR_SECRET, PASSWORDS, POOL, QUERIES, READ_POOL, SETTINGS
 from crm.passwords import Passwords
 from crm.queries import load_queries
 from crm.routes import setup_routes
@@ -26,6 +26,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[CURSOR_SECRET] = hashlib.sha256(b"cursor:" + settings.jwt_secret.encode()).digest()
     app[QUERIES] = load_queries()
+    app[CALLERS] = {}
     app[PASSWORDS] = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
     app.cleanup_ctx.append(_pools)
     app.on_cleanup.append(_close_passwords)

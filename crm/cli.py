@@ -1,4 +1,4 @@
-"""The `crm` command: serve, migrate, create-admin. The only place that reads the environment."""
+"""The `crm` command: serve, migrate, create-admin, demo-data. Only it reads the environment."""
 
 from __future__ import annotations
 
@@ -11,11 +11,8 @@ import sys
 from collections.abc import Sequence
 
 import attrs
-from aiohttp import web, web_protocol
-from aiohttp.http_parser import HttpRequestParserPy
 
-from crm import db
-from crm.app import create_app
+from crm import db, serving
 from crm.settings import ConfigError, Settings
 
 log = logging.getLogger("crm")
@@ -48,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", help="address to listen on (default: HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 8000)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="processes sharing the port (default: WEB_WORKERS or 1); each has its own pools",
+    )
     serve.set_defaults(command=serve_command)
 
     migrate = commands.add_parser(
@@ -63,6 +65,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     admin.add_argument("--email", required=True, help="the admin's e-mail")
     admin.set_defaults(command=create_admin_command)
+
+    demo = commands.add_parser(
+        "demo-data",
+        help="fill an empty database with demo data",
+        description="Migrate, then fill the database with a realistic demo shop (set-based SQL):"
+        " an admin, workers, clients and tickets with their history, over two years.",
+    )
+    demo.add_argument("--tickets", type=int, default=10_000, help="tickets (default 10000)")
+    demo.add_argument("--clients", type=int, default=1_000, help="clients (default 1000)")
+    demo.add_argument("--workers", type=int, default=10, help="workers (default 10)")
+    demo.add_argument(
+        "--password", help="the demo users' password (default: CRM_DEMO_PASSWORD or demo-password)"
+    )
+    demo.add_argument(
+        "--force", action="store_true", help="delete ALL existing data first instead of refusing"
+    )
+    demo.set_defaults(command=demo_data_command)
     return parser
 
 
@@ -70,22 +89,18 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
     """Serve until interrupted."""
     host = args.host or settings.host
     port = args.port or settings.port
-    accept_utf8_request_targets()
+    workers = args.workers or settings.web_workers
+    if workers < 1:
+        print("crm: error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    # With the embedded database this process holds it; workers get its URL.
     with db.database_url(settings) as url:
-        app = create_app(attrs.evolve(settings, database_url=url))
-        log.info("serving on http://%s:%s (ENV=%s)", host, port, settings.env)
-        web.run_app(app, host=host, port=port, print=None, access_log=None)
-    return 0
-
-
-def accept_utf8_request_targets() -> None:
-    """Parse requests with aiohttp's Python parser, which takes raw UTF-8 in the request target.
-
-    curl sends `?q=стиралка` as raw UTF-8 bytes (the seed's own example does), and the C parser
-    (llhttp) refuses them with a plain-text 400; browsers and most clients percent-encode and are
-    unaffected. The Python parser still refuses control characters. Cost: about 25 µs a request.
-    """
-    web_protocol.HttpRequestParser = HttpRequestParserPy  # type: ignore[attr-defined]
+        ready = attrs.evolve(settings, database_url=url)
+        log.info("serving on http://%s:%s (ENV=%s, %d workers)", host, port, settings.env, workers)
+        if workers == 1:
+            serving.serve(ready, host, port)
+            return 0
+        return serving.serve_many(ready, host, port, workers)
 
 
 def migrate_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -112,4 +127,27 @@ def create_admin_command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"crm: error: {error}", file=sys.stderr)
         return 1
     print(f"created admin {args.email}")
+    return 0
+
+
+def demo_data_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Fill the database with demo data; refuse a database that has data unless forced."""
+    from crm import demo
+
+    if min(args.tickets, args.clients, args.workers) < 1:
+        print("crm: error: --tickets, --clients and --workers must be at least 1", file=sys.stderr)
+        return 2
+    size = demo.DemoSize(tickets=args.tickets, clients=args.clients, workers=args.workers)
+    password = args.password or os.environ.get("CRM_DEMO_PASSWORD") or demo.DEFAULT_PASSWORD
+    with db.database_url(settings) as url:
+        db.migrate(url)
+        try:
+            asyncio.run(demo.fill(url, settings, size, password=password, force=args.force))
+        except demo.HasData as exc:
+            print(f"crm: error: {exc}", file=sys.stderr)
+            return 1
+    print(
+        f"demo users: {demo.ADMIN_EMAIL} (admin), {demo.worker_email(1)} ..."
+        f" {demo.worker_email(args.workers)}; password: {password}"
+    )
     return 0

@@ -10,6 +10,7 @@ from typing import Any, NewType, TypeVar
 
 import attrs
 import cattrs
+import orjson
 from cattrs.errors import (
     AttributeValidationNote,
     ClassValidationError,
@@ -220,3 +221,14 @@ def _join(path: str, name: str) -> str:
 def dump(value: Any) -> Any:
     """attrs instances (and lists of them) as JSON-ready data."""
     return converter.unstructure(value)
+
+
+def _unstructure(value: Any) -> Any:
+    if attrs.has(type(value)):
+        return converter.unstructure(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def json_dumps(data: Any) -> bytes:
+    """Compact UTF-8 JSON of attrs or plain data; datetimes as ISO 8601 UTC with a Z, as iso()."""
+    return orjson.dumps(data, default=_unstructure, option=orjson.OPT_UTC_Z)

@@ -99,11 +99,19 @@ async def _init_connection(conn: Any) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _reset_connection(conn: Any) -> None:
+    # asyncpg's default reset (RESET ALL, UNLISTEN *, CLOSE ALL, unlock all) is a round trip on
+    # every release; we never change session state, so only an abandoned transaction needs it.
+    if conn.is_in_transaction():
+        await conn.reset()
+
+
 async def create_pool(url: str, settings: Settings) -> Any:
     """One asyncpg pool with the settings' sizes; UTC sessions so times come back in UTC."""
     return await asyncpg.create_pool(
         url,
         init=_init_connection,
+        reset=_reset_connection,
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         statement_cache_size=settings.statement_cache_size,

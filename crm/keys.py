@@ -14,6 +14,8 @@ SETTINGS = web.AppKey("settings", Settings)
 # HMAC key for pagination cursors, derived from JWT_SECRET so it needs no setting of its own.
 CURSOR_SECRET = web.AppKey("cursor_secret", bytes)
 QUERIES = web.AppKey("queries", Queries)
+# The last checked state of each user this process has seen (id -> id, email, role, token_version).
+CALLERS: web.AppKey[dict[int, dict[str, object]]] = web.AppKey("callers")
 PASSWORDS = web.AppKey("passwords", Passwords)
 # asyncpg ships no type hints; the pools are asyncpg.Pool.
 POOL: web.AppKey[Any] = web.AppKey("pool")

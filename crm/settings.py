@@ -29,6 +29,8 @@ class Settings:
     env: str = "local"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Processes `crm serve` starts on one port: one per core scales a single host.
+    web_workers: int = 1
     data_dir: Path = Path(".crm")
     pool_min_size: int = 2
     pool_max_size: int = 10
@@ -57,6 +59,7 @@ class Settings:
             env=env,
             host=environ.get("HOST", "127.0.0.1"),
             port=_int(environ, "PORT", 8000, 1, 65535),
+            web_workers=_int(environ, "WEB_WORKERS", 1, 1, 256),
             data_dir=data_dir,
             pool_min_size=_int(environ, "DB_POOL_MIN_SIZE", 2, 0, 1000),
             pool_max_size=_int(environ, "DB_POOL_MAX_SIZE", 10, 1, 1000),

@@ -77,4 +77,5 @@ WITH released AS (
 )
 INSERT INTO ticket_events (ticket_id, actor_id, kind, from_assignee_id, to_assignee_id)
 SELECT id, :actor_id, 'assigned', :user_id, NULL
-FROM released;
+FROM released
+ORDER BY id;

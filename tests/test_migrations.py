@@ -9,6 +9,7 @@ from tests.api import Api
 from tests.conftest import recreate_database
 from tests.factories import CHECKS, check
 
+ALL = ["0001.initial", "0002.list_plans"]
 TABLES = ["clients", "idempotency_keys", "ticket_events", "tickets", "users"]
 
 
@@ -19,12 +20,12 @@ def _tables(url: str) -> list[str]:
 
 def test_apply_rollback_all_and_apply_again(server_url: str) -> None:
     url = recreate_database(server_url, "crm_migrations_test")
-    assert db.migrate(url) == ["0001.initial"]
+    assert db.migrate(url) == ALL
     assert _tables(url) == TABLES
     assert db.migrate(url) == []
-    assert db.migrate(url, rollback_all=True) == ["0001.initial"]
+    assert db.migrate(url, rollback_all=True) == ALL[::-1]
     assert _tables(url) == []
-    assert db.migrate(url) == ["0001.initial"]
+    assert db.migrate(url) == ALL
     assert _tables(url) == TABLES
 
 

@@ -182,3 +182,15 @@ async def test_nul_in_a_query_parameter_is_400(api: Api, admin_token: str) -> No
         reply = await api.get(path, token=admin_token, params={"q": "a\x00b"})
         assert reply.status == 400
         assert reply.body["detail"] == "Query parameter 'q' contains a NUL character."
+
+
+async def test_list_items_are_exactly_what_get_ticket_returns(api: Api, admin_token: str) -> None:
+    """Lists encode rows directly (no Ticket objects); this pins them to the single-ticket shape."""
+    worker, _ = await user_and_token(api, "w@example.com")
+    client = await new_client(api, name="Пётр")
+    await make_ticket(api, client, title="без мастера")
+    await make_ticket(api, client, worker["id"], "in_progress", title="с мастером")
+    listed = (await api.get("/tickets", token=admin_token)).body["items"]
+    for item in listed:
+        single = await api.get(f"/tickets/{item['id']}", token=admin_token)
+        assert list(item.items()) == list(single.body.items())

@@ -7,13 +7,13 @@ from typing import Any
 
 from aiohttp import web
 
-from crm.auth import require
+from crm.auth import CHECKED, gated, require
 from crm.bodies import created, found, path_id, read_body, read_patch
 from crm.convert import Search
 from crm.errors import FieldError, ValidationFailed, not_found
 from crm.keys import CURSOR_SECRET, POOL, QUERIES, READ_POOL
 from crm.models import NewTicket, Role, Ticket, TicketEvent, TicketPatch, TicketStatus
-from crm.pagination import after_newest, page_request, page_response, query_params
+from crm.pagination import PageRequest, after_newest, page_request, page_response, query_params
 from crm.params import bool_param, enum_params, int_param, query_value
 from crm.search import title_query
 from crm.ticket_changes import change_ticket
@@ -31,9 +31,10 @@ def _ticket_id(request: web.Request) -> int:
     return path_id(request, "Ticket")
 
 
-async def list_tickets(request: web.Request) -> web.Response:
-    """A page of tickets, newest first, filtered and searched."""
-    caller = await require(request)
+async def _page(
+    request: web.Request, caller: dict[str, Any], gate: dict[str, Any]
+) -> tuple[list[Any], PageRequest]:
+    """Parse the filters and page for `caller` and fetch its rows (plus one, to see more)."""
     query = query_params(request, LIST_FILTERS, repeatable=("status",))
     statuses = enum_params(query.getall("status", []), "status", TicketStatus)
     filters = {
@@ -43,20 +44,36 @@ async def list_tickets(request: web.Request) -> web.Response:
         "client_id": int_param(query, "client_id"),
         "unassigned": bool_param(query, "unassigned"),
     }
-    secret = request.app[CURSOR_SECRET]
-    page = page_request(query, secret, "tickets", filters)
-    rows = await request.app[QUERIES].list_tickets(
-        request.app[READ_POOL], **filters, **after_newest(page)
+    app = request.app
+    page = page_request(query, app[CURSOR_SECRET], "tickets", filters)
+    rows = await app[QUERIES].list_tickets(app[READ_POOL], **filters, **after_newest(page), **gate)
+    return rows, page
+
+
+async def list_tickets(request: web.Request) -> web.Response:
+    """A page of tickets, newest first, filtered and searched."""
+    app = request.app
+    rows, page = await gated(
+        request,
+        lambda caller, gate: _page(request, caller, gate),
+        lambda result: not result[0],
+        same_database=app[READ_POOL] is app[POOL],
     )
-    return page_response(request, page, rows, lambda row: Ticket(**row), secret)
+    # Rows go to JSON as they are: list_tickets selects exactly Ticket's fields, in order, and
+    # skipping a Ticket per row saves a fifth of the time of a page (a test pins the equality).
+    return page_response(request, page, rows, dict, app[CURSOR_SECRET])
 
 
 async def get_ticket(request: web.Request) -> web.Response:
     """One ticket; a worker asking for someone else's gets 404."""
-    caller = await require(request)
-    row = await request.app[QUERIES].get_ticket(
-        request.app[POOL], id=_ticket_id(request), assignee_id=_scope(caller)
-    )
+    app = request.app
+
+    async def fetch(caller: dict[str, Any], gate: dict[str, Any]) -> Any:
+        return await app[QUERIES].get_ticket(
+            app[POOL], id=_ticket_id(request), assignee_id=_scope(caller), **gate
+        )
+
+    row = await gated(request, fetch, lambda row: row is None)
     return found(row, Ticket, "Ticket")
 
 
@@ -86,7 +103,7 @@ async def create_ticket(request: web.Request) -> web.Response:
             tracking_token=secrets.token_urlsafe(24),
             actor_id=caller["id"],
         )
-        row = await queries.get_ticket(conn, id=ticket["id"], assignee_id=None)
+        row = await queries.get_ticket(conn, id=ticket["id"], assignee_id=None, **CHECKED)
     return created(row, Ticket, "tickets")
 
 
@@ -97,7 +114,7 @@ async def patch_ticket(request: web.Request) -> web.Response:
     patch, given = await read_patch(request, TicketPatch, nullable=NULLABLE)
     app = request.app
     await change_ticket(app[POOL], app[QUERIES], caller, ticket_id, patch, given)
-    row = await app[QUERIES].get_ticket(app[POOL], id=ticket_id, assignee_id=None)
+    row = await app[QUERIES].get_ticket(app[POOL], id=ticket_id, assignee_id=None, **CHECKED)
     return found(row, Ticket, "Ticket")
 
 
@@ -116,13 +133,14 @@ async def list_events(request: web.Request) -> web.Response:
     ticket_id = _ticket_id(request)
     query = query_params(request, ())
     app = request.app
-    if await app[QUERIES].get_ticket(app[POOL], id=ticket_id, assignee_id=_scope(caller)) is None:
+    scope = _scope(caller)
+    if await app[QUERIES].get_ticket(app[POOL], id=ticket_id, assignee_id=scope, **CHECKED) is None:
         raise not_found("Ticket")
     secret = app[CURSOR_SECRET]
     page = page_request(query, secret, "events", {"ticket_id": ticket_id})
     after_id = page.after[0] if page.after else 0
     rows = await app[QUERIES].list_events(
-        app[POOL], ticket_id=ticket_id, after_id=after_id, limit=page.size + 1
+        app[READ_POOL], ticket_id=ticket_id, after_id=after_id, limit=page.size + 1
     )
     item = lambda row: TicketEvent(**row)  # noqa: E731
     return page_response(request, page, rows, item, secret, key=lambda row: (row["id"],))

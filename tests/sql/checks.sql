@@ -101,3 +101,7 @@ FROM generate_series(1, :n) AS g;
 -- name: analyze!
 -- Refresh planner statistics and flush GIN pending lists, as a settled big table would be.
 VACUUM ANALYZE users, clients;
+
+-- name: set_user_role!
+-- Change a user's role behind the API's back, keeping their tokens valid.
+UPDATE users SET role = :role::user_role WHERE id = :id;

@@ -1,0 +1,210 @@
+-- Demo data: a realistic shop filled in a few set-based statements, for trying and benchmarking.
+
+-- name: demo_has_data$
+-- Whether any user, client or ticket exists (demo data refuses to mix with real data).
+SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM clients)
+    OR EXISTS (SELECT 1 FROM tickets);
+
+-- name: demo_clear!
+-- Delete every row of every table, restarting the ids (only when forced).
+TRUNCATE users, clients, tickets, ticket_events, idempotency_keys RESTART IDENTITY CASCADE;
+
+-- name: demo_set_aside_indexes!
+-- Drop the secondary indexes and constraints of the filled tables for a fast bulk load, keeping their definitions.
+CREATE TEMP TABLE demo_set_aside ON COMMIT DROP AS
+SELECT CASE con.contype WHEN 'u' THEN 2 ELSE 3 END AS restore_order,
+       format('ALTER TABLE %s DROP CONSTRAINT %I', con.conrelid::regclass, con.conname) AS drop_sql,
+       format('ALTER TABLE %s ADD CONSTRAINT %I %s', con.conrelid::regclass, con.conname,
+              pg_get_constraintdef(con.oid)) AS restore_sql
+FROM pg_constraint AS con
+WHERE con.conrelid IN ('clients'::regclass, 'tickets'::regclass, 'ticket_events'::regclass)
+  AND con.contype IN ('f', 'u')
+UNION ALL
+SELECT 1, format('DROP INDEX %s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid)
+FROM pg_index AS i
+WHERE i.indrelid IN ('clients'::regclass, 'tickets'::regclass, 'ticket_events'::regclass)
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint AS con WHERE con.conindid = i.indexrelid);
+-- Foreign keys first, so nothing depends on what is dropped after them.
+DO $$
+DECLARE statement text;
+BEGIN
+    FOR statement IN SELECT drop_sql FROM demo_set_aside ORDER BY restore_order DESC LOOP
+        EXECUTE statement;
+    END LOOP;
+END
+$$;
+
+-- name: demo_restore_indexes!
+-- Rebuild what demo_set_aside_indexes dropped: indexes, then unique constraints, then foreign keys (validated).
+DO $$
+DECLARE statement text;
+BEGIN
+    FOR statement IN SELECT restore_sql FROM demo_set_aside ORDER BY restore_order LOOP
+        EXECUTE statement;
+    END LOOP;
+END
+$$;
+
+-- name: demo_bulk_settings!
+-- Memory for in-memory sorts and fast index builds during this transaction only.
+SET LOCAL work_mem = '256MB';
+SET LOCAL maintenance_work_mem = '512MB';
+
+-- name: demo_insert_users!
+-- One admin and `workers` workers, all with the same known password hash.
+INSERT INTO users (email, role, password_hash, created_at, updated_at)
+SELECT CASE WHEN n = 0 THEN 'admin@demo.example' ELSE 'worker' || n || '@demo.example' END,
+       (CASE WHEN n = 0 THEN 'admin' ELSE 'worker' END)::user_role,
+       :password_hash, now() - interval '731 days', now() - interval '731 days'
+FROM generate_series(0, :workers::int) AS n
+ORDER BY n;
+
+-- name: demo_insert_clients!
+-- `clients` customers with Russian and English names, unique phones, and e-mails for half of them.
+WITH names AS (
+    SELECT ARRAY['Иван', 'Пётр', 'Анна', 'Мария', 'Ольга', 'Сергей', 'Алексей', 'Наталья', 'Елена',
+                 'Дмитрий', 'Андрей', 'Татьяна', 'Юлия', 'Николай', 'Светлана', 'Михаил', 'Ирина',
+                 'Владимир', 'Екатерина', 'Павел', 'John', 'Mary', 'James', 'Linda', 'Robert',
+                 'Susan', 'Michael', 'Karen', 'David', 'Emma', 'Oliver', 'Sophie'] AS first,
+           ARRAY['Иванов', 'Петров', 'Смирнов', 'Кузнецов', 'Попов', 'Соколов', 'Лебедев',
+                 'Козлов', 'Новиков', 'Морозов', 'Волков', 'Зайцев', 'Павлов', 'Семёнов', 'Голубев',
+                 'Smith', 'Johnson', 'Brown', 'Taylor', 'Miller', 'Wilson', 'Moore', 'Clark',
+                 'Walker', 'Young'] AS last
+)
+INSERT INTO clients (name, phone, email, created_at, updated_at)
+SELECT first[1 + floor(a * cardinality(first))::int] || ' ' || last[1 + floor(b * cardinality(last))::int],
+       '+7' || (9000000000 + n),
+       CASE WHEN c < 0.5 THEN 'client' || n || '@example.com' END,
+       now() - interval '731 days' + interval '730 days' * (n::float8 / :clients::int),
+       now() - interval '731 days' + interval '730 days' * (n::float8 / :clients::int)
+FROM (
+    SELECT n, random() AS a, random() AS b, random() AS c FROM generate_series(1, :clients::int) AS n
+) AS rows, names;
+
+-- name: demo_insert_tickets!
+-- `tickets` tickets over two years: skewed words (some common, some rare), age-driven statuses, spread assignees.
+WITH words AS (
+    SELECT ARRAY['стиральная машина', 'холодильник', 'посудомоечная машина', 'телевизор',
+                 'ноутбук', 'микроволновка', 'пылесос', 'кондиционер', 'духовка', 'варочная панель',
+                 'стиралка', 'морозильная камера', 'электроплита', 'бойлер', 'водонагреватель',
+                 'кофемашина', 'смартфон', 'планшет', 'принтер', 'монитор', 'системный блок',
+                 'мультиварка', 'вытяжка', 'сушильная машина', 'утюг', 'фен', 'чайник', 'блендер',
+                 'газовая колонка', 'котёл', 'роутер', 'игровая приставка', 'музыкальный центр',
+                 'электросамокат', 'хлебопечка', 'швейная машинка', 'проектор', 'кухонный комбайн',
+                 'washing machine', 'fridge', 'dishwasher', 'TV', 'laptop', 'microwave',
+                 'vacuum cleaner', 'air conditioner', 'oven', 'cooktop', 'freezer', 'boiler',
+                 'water heater', 'coffee machine', 'phone', 'tablet', 'printer', 'monitor',
+                 'desktop PC', 'slow cooker', 'cooker hood', 'tumble dryer', 'iron', 'hair dryer',
+                 'kettle', 'blender', 'router', 'game console', 'sound system', 'e-scooter',
+                 'bread maker', 'sewing machine', 'projector', 'food processor'] AS device,
+           ARRAY['Не включается', 'Шумит', 'Течёт', 'Не греет', 'Не морозит', 'Не сливает воду',
+                 'Искрит', 'Не отжимает', 'Гудит', 'Выбивает автомат', 'Не держит заряд',
+                 'Разбит экран', 'Нет звука', 'Нет изображения', 'Перегревается', 'Пахнет гарью',
+                 'Не набирает воду', 'Ошибка на дисплее', 'Вибрирует', 'Не закрывается дверца',
+                 'Мигает индикатор', 'Сломалась ручка', 'Не крутится барабан', 'Не работает',
+                 'Капает вода', 'Не видит Wi-Fi', 'Самопроизвольно выключается', 'Трещит',
+                 'Залили водой', 'Упал и не работает', 'Не заряжается', 'Плохо охлаждает',
+                 'Wont turn on', 'Noisy', 'Leaking', 'Not heating', 'Not cooling',
+                 'Not draining', 'Sparking', 'Not spinning', 'Humming', 'Trips the breaker',
+                 'Battery drains fast', 'Cracked screen', 'No sound', 'No picture', 'Overheating',
+                 'Smells burnt', 'Error code on display', 'Vibrates badly', 'Door will not close',
+                 'Blinking light', 'Broken handle', 'Drum stuck', 'Dead', 'Dripping water',
+                 'Drops Wi-Fi', 'Shuts down randomly', 'Crackling', 'Water damage',
+                 'Dropped and broken', 'Not charging'] AS problem,
+           ARRAY['Bosch', 'Samsung', 'LG', 'Indesit', 'Ariston', 'Electrolux', 'Whirlpool',
+                 'Beko', 'Atlant', 'Haier', 'Gorenje', 'Candy', 'Zanussi', 'Siemens', 'Miele',
+                 'Hotpoint', 'Sharp', 'Panasonic', 'Philips', 'Sony', 'Lenovo', 'Asus', 'Acer',
+                 'HP', 'Dell', 'Apple', 'Xiaomi', 'Huawei', 'Redmond', 'Polaris', 'Vitek',
+                 'Scarlett', 'Tefal', 'Moulinex', 'Delonghi', 'Krups', 'Kenwood', 'Braun',
+                 'Dyson', 'Thermex'] AS brand,
+           ARRAY['срочно', 'на гарантии', 'после ремонта', 'после переезда', 'после грозы',
+                 'повторно', 'в третий раз', 'на даче', 'в офисе', 'на кухне', 'у бабушки',
+                 'дети сломали', 'кот уронил', 'при запуске', 'ночью', 'каждый день',
+                 'иногда', 'с утра', 'новый', 'старый', 'б/у', 'из Германии', 'нужна консультация',
+                 'нужен выезд мастера', 'заберите курьером', 'выезд за город', 'перезвоните вечером',
+                 'urgent', 'under warranty', 'after repair', 'after moving', 'after a storm',
+                 'again', 'third time', 'at the cottage', 'at the office', 'in the kitchen',
+                 'kids broke it', 'cat knocked it over', 'on startup', 'at night', 'every day',
+                 'sometimes', 'in the morning', 'brand new', 'very old', 'second-hand',
+                 'imported', 'need advice', 'home visit please', 'courier pickup',
+                 'out of town', 'call me in the evening', 'сервисное обслуживание',
+                 'замена подшипника', 'замена ТЭНа', 'чистка', 'диагностика', 'прошивка',
+                 'замена компрессора', 'заправка фреоном', 'замена насоса', 'замена платы',
+                 'замена дисплея', 'замена аккумулятора', 'bearing replacement',
+                 'heating element', 'cleaning', 'diagnostics', 'firmware', 'compressor',
+                 'refrigerant refill', 'pump replacement', 'board replacement',
+                 'display replacement', 'battery replacement', 'подшипник', 'ремень',
+                 'уплотнитель', 'термостат', 'конденсатор', 'предохранитель', 'датчик',
+                 'belt', 'gasket', 'thermostat', 'capacitor', 'fuse', 'sensor', 'магнетрон',
+                 'инвертор', 'magnetron', 'inverter', 'турбина', 'turbine'] AS detail,
+           -- Words about one ticket in 20,000 carries: what a "rare word" search finds.
+           ARRAY['ксилофон', 'зебра', 'xylophone', 'zebra'] AS rare
+), shaped AS (
+    SELECT rows.*,
+           -- The newest tickets are still open; older ones are mostly done.
+           CASE
+               WHEN n > :tickets::int * 0.98 THEN
+                   CASE WHEN r_status < 0.5 THEN 'new' WHEN r_status < 0.8 THEN 'in_progress'
+                        WHEN r_status < 0.95 THEN 'done' ELSE 'canceled' END
+               ELSE
+                   CASE WHEN r_status < 0.04 THEN 'new' WHEN r_status < 0.08 THEN 'in_progress'
+                        WHEN r_status < 0.92 THEN 'done' ELSE 'canceled' END
+           END::ticket_status AS status,
+           now() - interval '730 days' + interval '730 days' * ((n - r_jitter) / :tickets::int)
+               AS created
+    -- A subquery, not a CTE: volatile columns keep it a pipeline that is never materialised.
+    FROM (
+        SELECT n, random() AS r_device, random() AS r_problem, random() AS r_brand,
+               random() AS r_detail, random() AS r_status, random() AS r_worker,
+               random() AS r_client, random() AS r_assign, random() AS r_jitter
+        FROM generate_series(1, :tickets::int) AS n
+    ) AS rows
+)
+INSERT INTO tickets (title, description, status, client_id, assignee_id, scheduled_at,
+                     tracking_token, created_at, updated_at)
+SELECT
+    -- Squares and cubes of a uniform number skew the choice: early words are common, late rare.
+    problem[1 + floor(power(r_problem, 2) * cardinality(problem))::int] || ' '
+        || device[1 + floor(power(r_device, 2) * cardinality(device))::int] || ' '
+        || brand[1 + floor(r_brand * cardinality(brand))::int]
+        || CASE WHEN r_detail < 0.0002
+                THEN ', ' || rare[1 + floor(r_detail / 0.0002 * cardinality(rare))::int]
+                WHEN r_detail < 0.3
+                THEN ', ' || detail[1 + floor(power(r_detail / 0.3, 2) * cardinality(detail))::int]
+                ELSE '' END,
+    CASE WHEN r_detail > 0.6 THEN 'Клиент просит позвонить заранее. Customer asks to call first.' END,
+    status,
+    1 + floor(r_client * :clients::int)::bigint,
+    CASE WHEN status = 'new' AND r_assign < 0.5 THEN NULL
+         ELSE 2 + floor(r_worker * :workers::int)::bigint END,
+    CASE WHEN status IN ('new', 'in_progress') THEN created + interval '2 days' END,
+    md5(n || ':' || random()),
+    created,
+    created + CASE WHEN status = 'new' THEN interval '0' ELSE interval '3 days' * r_jitter END
+FROM shaped, words;
+
+-- name: demo_insert_events!
+-- The history each ticket's state implies: created, assigned, started, finished or canceled.
+INSERT INTO ticket_events (ticket_id, actor_id, kind, from_status, to_status, from_assignee_id,
+                           to_assignee_id, created_at)
+SELECT t.id, e.actor_id, e.kind::ticket_event_kind, e.from_status::ticket_status,
+       e.to_status::ticket_status, NULL, e.to_assignee_id, e.at
+FROM tickets AS t
+CROSS JOIN LATERAL (
+    VALUES
+        (1, true, NULL::bigint, 'created', NULL, 'new', NULL::bigint, t.created_at),
+        (2, t.assignee_id IS NOT NULL, 1::bigint, 'assigned', NULL, NULL, t.assignee_id,
+         t.created_at + interval '1 hour'),
+        (3, t.status IN ('in_progress', 'done'), t.assignee_id, 'status_changed', 'new',
+         'in_progress', NULL, t.created_at + (t.updated_at - t.created_at) / 2),
+        (4, t.status = 'done', t.assignee_id, 'status_changed', 'in_progress', 'done', NULL,
+         t.updated_at),
+        (5, t.status = 'canceled', 1::bigint, 'status_changed', 'new', 'canceled', NULL,
+         t.updated_at)
+) AS e(step, applies, actor_id, kind, from_status, to_status, to_assignee_id, at)
+WHERE e.applies
+ORDER BY e.at, t.id, e.step;
+
+-- name: demo_vacuum!
+-- Fresh statistics and visibility maps, so plans and index-only scans are those of a settled shop.
+VACUUM (ANALYZE) users, clients, tickets, ticket_events;

@@ -1,0 +1,67 @@
+"""The bench's database: a demo shop cached between runs, reset to the same state before each."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import attrs
+
+from crm import db
+from crm.demo import DEFAULT_PASSWORD
+from crm.queries import load_queries
+
+CACHE = Path(__file__).resolve().parents[2] / ".bench"
+BENCH_SQL = load_queries(Path(__file__).parent)
+# Enough tickets that no run of the PATCH scenario touches one twice.
+TOGGLED = 50_000
+
+
+@attrs.frozen
+class Size:
+    """How big the demo shop is."""
+
+    tickets: int
+    clients: int
+    workers: int
+
+    @property
+    def folder(self) -> Path:
+        """Where this size's database lives (git-ignored)."""
+        return CACHE / f"db-{self.tickets}-{self.clients}-{self.workers}"
+
+
+@contextlib.contextmanager
+def demo_database(size: Size) -> Iterator[str]:
+    """The embedded PostgreSQL holding a demo shop of `size`, generated on first use; its URL."""
+    with db.embedded_database(size.folder) as url:
+        ready = size.folder / "generated"
+        if not ready.exists():
+            print(f"generating demo data ({size.tickets:,} tickets) into {size.folder} ...")
+            command = [sys.executable, "-m", "crm", "demo-data", "--force"]
+            command += ["--password", DEFAULT_PASSWORD]
+            for name, value in attrs.asdict(size).items():
+                command += [f"--{name}", str(value)]
+            env = {**os.environ, "DATABASE_URL": url}
+            subprocess.run(command, env=env, check=True)  # noqa: S603 (our own command)
+            ready.touch()
+        db.migrate(url)  # a cache made before a new migration gets it
+        yield url
+
+
+async def reset(url: str, size: Size) -> list[int]:
+    """Undo earlier runs' writes; return the tickets the PATCH scenario toggles."""
+    conn = await asyncpg.connect(url)
+    try:
+        await BENCH_SQL.bench_reset(conn, demo_tickets=size.tickets)
+        await BENCH_SQL.bench_reset_clients(conn, demo_clients=size.clients)
+        rows = await BENCH_SQL.bench_toggle_set(conn, count=min(TOGGLED, size.tickets // 10))
+        await BENCH_SQL.bench_vacuum(conn)
+    finally:
+        await conn.close()
+    return [row["id"] for row in rows]

@@ -1,0 +1,105 @@
+"""Load generators: wrk against HTTP, pgbench against PostgreSQL; each run bounded in time."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import attrs
+
+LUA = Path(__file__).with_name("requests.lua")
+CONNECTIONS = 16
+WRK_MISSING = (
+    "wrk is not installed: `apt-get install wrk` (Debian/Ubuntu), `brew install wrk` (macOS)."
+)
+
+
+@attrs.frozen
+class Result:
+    """What one load run measured."""
+
+    rps: float
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    non_2xx: int = 0
+    socket_errors: int = 0
+
+
+@attrs.frozen
+class Call:
+    """One HTTP request of a scenario: method, path (with query) and an optional JSON body."""
+
+    method: str
+    path: str
+    body: str = ""
+
+
+def merge(first: Result, second: Result) -> Result:
+    """Two equal-length runs as one: mean rate and p50, the worse p99, every error."""
+    p50 = (first.p50_ms or 0) + (second.p50_ms or 0)
+    return Result(
+        rps=(first.rps + second.rps) / 2,
+        p50_ms=p50 / 2,
+        p99_ms=max(first.p99_ms or 0, second.p99_ms or 0),
+        non_2xx=first.non_2xx + second.non_2xx,
+        socket_errors=first.socket_errors + second.socket_errors,
+    )
+
+
+def check_wrk() -> str | None:
+    """Why wrk cannot run, or None."""
+    return None if shutil.which("wrk") else WRK_MISSING
+
+
+def wrk(
+    base: str, calls: list[Call], token: str | None, seconds: int, conns: int = CONNECTIONS
+) -> Result:
+    """Cycle through `calls` with wrk -t1 -c`conns` for `seconds` and read its summary line."""
+    with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as file:
+        for call in calls:
+            file.write(f"{call.method}\t{call.path}\t{call.body}\n")
+    env = {**os.environ, "WRK_REQUESTS": file.name, "WRK_TOKEN": token or ""}
+    command = ["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--timeout", "5s", "-s", str(LUA), base]
+    try:
+        out = subprocess.run(  # noqa: S603 (our own command line)
+            command, env=env, capture_output=True, text=True, timeout=seconds + 30, check=True
+        ).stdout
+    finally:
+        os.unlink(file.name)
+    summary, _, error = out.split("BENCH ", 1)[1].partition("BENCH_ERROR ")
+    if error:
+        print(f"  first error of {calls[0].method} {calls[0].path}...: {error.strip()[:200]}")
+    fields = dict(re.findall(r"(\w+)=(\d+)", summary))
+    values = {key: int(value) for key, value in fields.items()}
+    return Result(
+        rps=values["requests"] / (values["duration_us"] / 1e6),
+        p50_ms=values["p50_us"] / 1000,
+        p99_ms=values["p99_us"] / 1000,
+        non_2xx=values["non2xx"],
+        socket_errors=values["socket_errors"],
+    )
+
+
+def pgbench(binary: str, url: str, sql: str, seconds: int) -> Result:
+    """Run one statement as a pgbench script, prepared, on `CONNECTIONS` clients; its tps."""
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as file:
+        file.write(sql.strip().rstrip(";") + ";\n")
+    command = [binary, "-n", "-M", "prepared", f"-c{CONNECTIONS}", "-j1", f"-T{seconds}"]
+    try:
+        out = subprocess.run(  # noqa: S603 (our own command line)
+            [*command, "-f", file.name, url],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(file.name)
+    tps = re.search(r"tps = ([\d.]+)", out)
+    latency = re.search(r"latency average = ([\d.]+) ms", out)
+    assert tps, out
+    return Result(rps=float(tps.group(1)), p50_ms=float(latency.group(1)) if latency else None)

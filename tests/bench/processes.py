@@ -1,0 +1,83 @@
+"""Starting and stopping the servers the bench measures, and reading their memory."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+
+BENCH_SECRET = "bench-secret-that-is-long-enough-for-hs256-0123456789"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (our own loopback server)
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within a minute")
+
+
+@contextlib.contextmanager
+def running(
+    args: list[str], health: str, port: int, env: dict[str, str]
+) -> Iterator[tuple[str, int]]:
+    """Run a server until the block ends; yield its base URL and pid."""
+    log = Path(f"/tmp/crm-bench-{port}.log")  # noqa: S108 (a throwaway log of our own server)
+    with open(log, "wb") as out:
+        process = subprocess.Popen(  # noqa: S603 (our own command line)
+            [sys.executable, *args], env={**os.environ, **env}, stdout=out, stderr=out
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base + health, process)
+        yield base, process.pid
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def service(url: str, workers: int) -> contextlib.AbstractContextManager[tuple[str, int]]:
+    """`crm serve` on a free port against the demo database."""
+    port = free_port()
+    env = {"DATABASE_URL": url, "JWT_SECRET": BENCH_SECRET, "ENV": "bench"}
+    args = ["-m", "crm", "serve", "--port", str(port), "--workers", str(workers)]
+    return running(args, "/healthz", port, env)
+
+
+def ceiling(url: str, spec_file: Path) -> contextlib.AbstractContextManager[tuple[str, int]]:
+    """The bare ceiling app on a free port."""
+    port = free_port()
+    args = ["-m", "tests.bench.ceiling", str(port), url, str(spec_file)]
+    return running(args, "/http/first", port, {})
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children, in MiB."""
+    root = psutil.Process(pid)
+    total = sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+    return total / 2**20
