@@ -23,19 +23,35 @@ UNION ALL
 SELECT 1, format('DROP INDEX %s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid)
 FROM pg_index AS i
 WHERE i.indrelid IN ('clients'::regclass, 'tickets'::regclass, 'ticket_events'::regclass)
-  AND NOT EXISTS (SELECT 1 FROM pg_constraint AS con WHERE con.conindid = i.indexrelid);
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint AS con WHERE con.conindid = i.indexrelid)
+UNION ALL
+-- Their comments go with them: put back last.
+SELECT 4, NULL, format('COMMENT ON INDEX %s IS %L', i.indexrelid::regclass, d.description)
+FROM pg_index AS i
+JOIN pg_description AS d ON d.objoid = i.indexrelid AND d.classoid = 'pg_class'::regclass
+WHERE i.indrelid IN ('clients'::regclass, 'tickets'::regclass, 'ticket_events'::regclass)
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint AS con WHERE con.conindid = i.indexrelid)
+UNION ALL
+SELECT 4, NULL, format('COMMENT ON CONSTRAINT %I ON %s IS %L', con.conname, con.conrelid::regclass,
+                       d.description)
+FROM pg_constraint AS con
+JOIN pg_description AS d ON d.objoid = con.oid AND d.classoid = 'pg_constraint'::regclass
+WHERE con.conrelid IN ('clients'::regclass, 'tickets'::regclass, 'ticket_events'::regclass)
+  AND con.contype IN ('f', 'u');
 -- Foreign keys first, so nothing depends on what is dropped after them.
 DO $$
 DECLARE statement text;
 BEGIN
-    FOR statement IN SELECT drop_sql FROM demo_set_aside ORDER BY restore_order DESC LOOP
+    FOR statement IN
+        SELECT drop_sql FROM demo_set_aside WHERE drop_sql IS NOT NULL ORDER BY restore_order DESC
+    LOOP
         EXECUTE statement;
     END LOOP;
 END
 $$;
 
 -- name: demo_restore_indexes!
--- Rebuild what demo_set_aside_indexes dropped: indexes, then unique constraints, then foreign keys (validated).
+-- Rebuild what demo_set_aside_indexes dropped: indexes, unique constraints, foreign keys (validated), comments.
 DO $$
 DECLARE statement text;
 BEGIN

@@ -21,6 +21,7 @@ from crm.search import title_query
 from crm.settings import Settings
 from tests.conftest import TEST_SECRET, recreate_database
 from tests.demo_queries import ADMIN, QUERIES, list_sql
+from tests.factories import CHECKS
 
 SIZE = demo.DemoSize(tickets=100_000, clients=10_000, workers=20)
 MIDDLE = (datetime(2025, 6, 1, tzinfo=UTC), 2**62)
@@ -112,3 +113,20 @@ async def test_other_ticket_reads_use_an_index(plans_url: str, name: str) -> Non
     table = "ticket_events" if name == "list_events" else "tickets"
     scans = _ticket_scans(nodes, table)
     assert scans and "Seq Scan" not in scans, scans
+
+
+async def test_demo_data_puts_back_every_index_constraint_and_comment(
+    plans_url: str, server_url: str
+) -> None:
+    """The bulk load sets indexes and constraints aside: all come back as migrations made them."""
+    fresh = recreate_database(server_url, "crm_plans_fresh")
+    db.migrate(fresh)
+    assert await _schema(plans_url) == await _schema(fresh)
+
+
+async def _schema(url: str) -> list[dict[str, Any]]:
+    conn = await asyncpg.connect(url)
+    try:
+        return [dict(row) for row in await CHECKS["schema_objects"](conn)]
+    finally:
+        await conn.close()

@@ -77,7 +77,16 @@ def ceiling(url: str, spec_file: Path) -> contextlib.AbstractContextManager[tupl
 
 
 def rss_mib(pid: int) -> float:
-    """Resident memory of a process and its children, in MiB."""
+    """Resident memory of a process and its children once they are idle, in MiB."""
     root = psutil.Process(pid)
-    total = sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
-    return total / 2**20
+    family = [root, *root.children(recursive=True)]
+    # Logins still queued when wrk stops hold argon2's 64 MiB each: wait until the CPU rests.
+    deadline = time.monotonic() + 30
+    busy = sum(sum(p.cpu_times()[:2]) for p in family)
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        now = sum(sum(p.cpu_times()[:2]) for p in family)
+        if now - busy < 0.05:
+            break
+        busy = now
+    return sum(p.memory_info().rss for p in family) / 2**20

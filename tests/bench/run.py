@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -121,8 +120,6 @@ def _measure(url: str, size: data.Size, args: argparse.Namespace) -> Measured:
         for s in write:
             ours[s.name] = load.wrk(base, s.calls, s.token, args.seconds)
         burst = _login_burst(base, write[-1], read[-1], args.seconds)
-        # Logins still queued when wrk stops hold argon2's 64 MiB each: measure once they are done.
-        time.sleep(5)
         rss = processes.rss_mib(pid)
     return Measured(read, write, ours, ceilings, burst, rss, prepared.deep_page)
 

@@ -105,3 +105,16 @@ VACUUM ANALYZE users, clients;
 -- name: set_user_role!
 -- Change a user's role behind the API's back, keeping their tokens valid.
 UPDATE users SET role = :role::user_role WHERE id = :id;
+
+-- name: schema_objects
+-- Every index and constraint of the public schema with its definition and comment.
+SELECT c.relname AS name, pg_get_indexdef(c.oid) AS definition,
+       obj_description(c.oid, 'pg_class') AS comment
+FROM pg_class AS c
+JOIN pg_namespace AS n ON n.oid = c.relnamespace AND n.nspname = 'public'
+WHERE c.relkind = 'i'
+UNION ALL
+SELECT con.conname, pg_get_constraintdef(con.oid), obj_description(con.oid, 'pg_constraint')
+FROM pg_constraint AS con
+JOIN pg_namespace AS n ON n.oid = con.connamespace AND n.nspname = 'public'
+ORDER BY name, definition;
