@@ -15,7 +15,6 @@ import os
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from typing import BinaryIO
 import pytest
 
 from tests.conftest import TEST_SECRET, recreate_database
+from tests.e2e.server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
@@ -84,13 +84,6 @@ def _image_env(stage: list[tuple[str, str]]) -> dict[str, str]:
 
 def _last(stage: list[tuple[str, str]], keyword: str) -> str:
     return [args for kw, args in stage if kw == keyword][-1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module", name="wheel")
@@ -152,7 +145,7 @@ def _image_env_fixture(venv: Path, tmp_path: Path) -> dict[str, str]:
     env["HOME"] = str(tmp_path)
     # The image's /data and port 8000 are the container's own; here they may be taken.
     env["CRM_DATA_DIR"] = str(tmp_path / "data")
-    env["PORT"] = str(_free_port())
+    env["PORT"] = str(free_port())
     return env
 
 
