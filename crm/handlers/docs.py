@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -46,11 +47,18 @@ PAGE = """<!DOCTYPE html>
 """
 
 
-def setup_docs(app: web.Application) -> None:
-    """Read the document once and add its routes and the UI's assets."""
+@functools.cache
+def _documents() -> tuple[str, str]:
+    """The contract as written and as JSON, parsed once per process (not once per app)."""
     text = OPENAPI_PATH.read_text(encoding="utf-8")
-    app[SPEC_YAML] = text
-    app[SPEC_JSON] = json.dumps(yaml.safe_load(text), ensure_ascii=False)
+    # libyaml's loader when PyYAML has it: ten times faster than the pure-Python one here.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return text, json.dumps(yaml.load(text, Loader=loader), ensure_ascii=False)  # noqa: S506
+
+
+def setup_docs(app: web.Application) -> None:
+    """Give the app the document and add the UI's assets."""
+    app[SPEC_YAML], app[SPEC_JSON] = _documents()
     app.router.add_static("/docs/static", ASSETS, name="docs_assets")
 
 
