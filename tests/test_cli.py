@@ -50,7 +50,10 @@ def _local_env(tmp_path: Path) -> dict[str, str]:
 def test_embedded_database_serves_refuses_a_second_run_and_survives_restart(
     local_env: dict[str, str],
 ) -> None:
-    assert run_crm("migrate", env=local_env).stdout == "applied: 0001.initial, 0002.list_plans\n"
+    assert (
+        run_crm("migrate", env=local_env).stdout
+        == "applied: 0001.initial, 0002.list_plans, 0003.ticket_rows\n"
+    )
     with serving(local_env) as base:
         user = {"email": "a@example.com", "password": "admin123", "password_confirm": "admin123"}
         assert request(f"{base}/auth/register", {**user, "role": "admin"})[0] == 201

@@ -9,7 +9,7 @@ from tests.api import Api
 from tests.conftest import recreate_database
 from tests.factories import CHECKS, check
 
-ALL = ["0001.initial", "0002.list_plans"]
+ALL = ["0001.initial", "0002.list_plans", "0003.ticket_rows"]
 TABLES = ["clients", "idempotency_keys", "ticket_events", "tickets", "users"]
 
 

@@ -1,0 +1,2 @@
+-- Undo 0003: the ticket view.
+DROP VIEW IF EXISTS ticket_rows;
