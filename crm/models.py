@@ -28,7 +28,7 @@ class LoginRequest:
 
 @attrs.frozen
 class RegisterRequest:
-    """POST /auth/register (ENV=local only), the seed's body."""
+    """POST /auth/register (ENV=local only)."""
 
     email: Email
     password: Password
@@ -128,7 +128,7 @@ class PublicClient:
 
 @attrs.frozen
 class PublicTicketRequest:
-    """POST /tickets/public: the seed's body."""
+    """POST /tickets/public: a customer's repair request."""
 
     title: Title
     client: PublicClient

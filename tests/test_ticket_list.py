@@ -87,12 +87,12 @@ async def test_status_repeats_and_combines_with_search(api: Api, admin_token: st
     await make_ticket(api, title="стиралка готова", client_id=client, status="done")
     await make_ticket(api, title="стиралка в работе", client_id=client, status="in_progress")
     await make_ticket(api, title="холодильник", client_id=client, status="done")
-    seed = "/tickets?q=стиралка&status=new&status=done&page_size=20"
-    reply = await api.get(seed, token=admin_token)
+    example = "/tickets?q=стиралка&status=new&status=done&page_size=20"
+    reply = await api.get(example, token=admin_token)
     assert [t["title"] for t in reply.body["items"]] == ["стиралка готова", "стиралка новая"]
 
 
-async def test_seed_query_with_page_is_400_naming_it(api: Api, admin_token: str) -> None:
+async def test_example_query_with_page_is_400_naming_it(api: Api, admin_token: str) -> None:
     reply = await api.get(
         "/tickets?q=стиралка&status=new&status=done&page=1&page_size=20", token=admin_token
     )

@@ -1,4 +1,4 @@
-"""The seed's story, driven through a Python client generated from openapi.yaml (no hand edits).
+"""The original description's story, through a Python client generated from openapi.yaml.
 
 Run by tests/test_generated_client.py with the generator's own interpreter and the generated
 package on PYTHONPATH; argv[1] is the running service's base URL. Exits non-zero on any surprise.
@@ -40,7 +40,7 @@ def token_for(public: Client, email: str, password: str) -> str:
 def main(base_url: str) -> None:
     public = Client(base_url=base_url, raise_on_unexpected_status=True)
 
-    # A customer sends the seed's request, twice with one Idempotency-Key: one ticket.
+    # A customer sends the example request, twice with one Idempotency-Key: one ticket.
     request = PublicTicketRequest(
         title="Не включается стиралка",
         description="После щелчка выбивает автомат",
