@@ -11,6 +11,7 @@ import jwt
 from aiohttp import web
 
 from crm.app_keys import CALLERS, POOL, QUERIES, SETTINGS
+from crm.convert import MAX_ID, whole_number
 from crm.errors import Problem, unauthorized
 from crm.models import Role
 from crm.settings import Settings
@@ -41,7 +42,14 @@ def _verified(secret: str, token: str) -> tuple[int, int, float]:
     claims = jwt.decode(
         token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "iat", "sub", "ver"]}
     )
-    return int(claims["sub"]), int(claims["ver"]), float(claims["exp"])
+    user_id, version = claims["sub"], claims["ver"]
+    # Signed is not sane: a user id must fit a bigint and a version an integer column.
+    number = whole_number(user_id) if isinstance(user_id, str) else None
+    if number is None or not 1 <= number <= MAX_ID:
+        raise jwt.InvalidTokenError("sub is not a user id")
+    if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version < 2**31:
+        raise jwt.InvalidTokenError("ver is not a token version")
+    return number, version, float(claims["exp"])
 
 
 def _claims(settings: Settings, header: str | None) -> tuple[int, int]:

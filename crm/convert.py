@@ -38,6 +38,11 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 _PHONE_RE = re.compile(r"^\+?[0-9]{5,20}$")
 MAX_ID = 2**63 - 1  # PostgreSQL bigint
+_ASCII_NUMBER = re.compile(r"^[0-9]{1,19}$")
+# asyncpg stores these two exact values as -infinity and infinity, which no client can read back.
+FIRST_MOMENT = datetime.min.replace(tzinfo=UTC)
+LAST_MOMENT = datetime.max.replace(tzinfo=UTC)
+_OUT_OF_RANGE = "must fall after 0001-01-01T00:00:00Z and before 9999-12-31T23:59:59.999999Z"
 
 converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
 
@@ -102,6 +107,11 @@ def password(value: Any) -> str:
     return str(value)
 
 
+def whole_number(raw: str) -> int | None:
+    """`raw` as a whole number when it is 1 to 19 ASCII digits (never `²` or `١`), else None."""
+    return int(raw) if _ASCII_NUMBER.match(raw) else None
+
+
 def identifier(value: Any) -> int:
     """A database id: a whole number from 1 to the largest bigint."""
     if not isinstance(value, int) or isinstance(value, bool):
@@ -121,7 +131,13 @@ def timestamp(value: Any) -> datetime:
         raise ValueError("must be an ISO 8601 date-time, e.g. 2025-01-14T10:00:00Z") from None
     if parsed.tzinfo is None:
         raise ValueError("must include a time zone, e.g. 2025-01-14T10:00:00Z")
-    return parsed.astimezone(UTC)
+    try:
+        moment = parsed.astimezone(UTC)
+    except OverflowError:  # the offset moves it before year 1 or after year 9999
+        raise ValueError(_OUT_OF_RANGE) from None
+    if moment in (FIRST_MOMENT, LAST_MOMENT):
+        raise ValueError(_OUT_OF_RANGE)
+    return moment
 
 
 _VALIDATORS: dict[Any, Callable[[Any], Any]] = {

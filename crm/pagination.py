@@ -14,6 +14,7 @@ import attrs
 from aiohttp import web
 from multidict import MultiDict
 
+from crm.convert import whole_number
 from crm.errors import FieldError, Problem, ValidationFailed
 
 DEFAULT_PAGE_SIZE = 20
@@ -37,8 +38,8 @@ def page_request(
     query: Mapping[str, str], secret: bytes, scope: str, filters: Mapping[str, Any]
 ) -> PageRequest:
     """Read page_size and cursor; a cursor from another list or other filters is a 400."""
-    raw_size = query.get("page_size", str(DEFAULT_PAGE_SIZE))
-    if not raw_size.isdigit() or not 1 <= int(raw_size) <= MAX_PAGE_SIZE:
+    size = whole_number(query.get("page_size", str(DEFAULT_PAGE_SIZE)))
+    if size is None or not 1 <= size <= MAX_PAGE_SIZE:
         raise ValidationFailed(
             [FieldError("page_size", f"must be a whole number from 1 to {MAX_PAGE_SIZE}")],
             "Invalid query parameter.",
@@ -46,7 +47,7 @@ def page_request(
     full_scope = f"{scope}:{_digest(filters)}"
     cursor = query.get("cursor")
     after = _decode(cursor, secret, full_scope) if cursor is not None else None
-    return PageRequest(int(raw_size), after, full_scope)
+    return PageRequest(size, after, full_scope)
 
 
 def page_body(

@@ -6,6 +6,9 @@ from aiohttp import web
 
 from crm.handlers import clients, docs, health, public, sessions, tickets, users
 
+# ASCII digits only: `\d` would also match `١` or `²`, which int() reads as numbers.
+ID = "{id:[0-9]+}"
+
 
 def setup_routes(app: web.Application) -> None:
     """Register every route the API serves, each named by its operationId in openapi.yaml."""
@@ -22,14 +25,14 @@ def setup_routes(app: web.Application) -> None:
             web.post("/auth/register", sessions.register, name="register"),
             web.get("/users", users.list_users, allow_head=False, name="list_users"),
             web.post("/users", users.create_user, name="create_user"),
-            web.get(r"/users/{id:\d+}", users.get_user, allow_head=False, name="get_user"),
-            web.patch(r"/users/{id:\d+}", users.update_user, name="update_user"),
-            web.delete(r"/users/{id:\d+}", users.delete_user, name="delete_user"),
+            web.get(f"/users/{ID}", users.get_user, allow_head=False, name="get_user"),
+            web.patch(f"/users/{ID}", users.update_user, name="update_user"),
+            web.delete(f"/users/{ID}", users.delete_user, name="delete_user"),
             web.get("/clients", clients.list_clients, allow_head=False, name="list_clients"),
             web.post("/clients", clients.create_client, name="create_client"),
-            web.get(r"/clients/{id:\d+}", clients.get_client, allow_head=False, name="get_client"),
-            web.patch(r"/clients/{id:\d+}", clients.update_client, name="update_client"),
-            web.delete(r"/clients/{id:\d+}", clients.delete_client, name="delete_client"),
+            web.get(f"/clients/{ID}", clients.get_client, allow_head=False, name="get_client"),
+            web.patch(f"/clients/{ID}", clients.update_client, name="update_client"),
+            web.delete(f"/clients/{ID}", clients.delete_client, name="delete_client"),
             web.post("/tickets/public", public.create_public_ticket, name="create_public_ticket"),
             web.get(
                 "/tickets/public/{tracking_token}",
@@ -39,11 +42,11 @@ def setup_routes(app: web.Application) -> None:
             ),
             web.get("/tickets", tickets.list_tickets, allow_head=False, name="list_tickets"),
             web.post("/tickets", tickets.create_ticket, name="create_ticket"),
-            web.get(r"/tickets/{id:\d+}", tickets.get_ticket, allow_head=False, name="get_ticket"),
-            web.patch(r"/tickets/{id:\d+}", tickets.patch_ticket, name="update_ticket"),
-            web.delete(r"/tickets/{id:\d+}", tickets.delete_ticket, name="delete_ticket"),
+            web.get(f"/tickets/{ID}", tickets.get_ticket, allow_head=False, name="get_ticket"),
+            web.patch(f"/tickets/{ID}", tickets.patch_ticket, name="update_ticket"),
+            web.delete(f"/tickets/{ID}", tickets.delete_ticket, name="delete_ticket"),
             web.get(
-                r"/tickets/{id:\d+}/events",
+                f"/tickets/{ID}/events",
                 tickets.list_events,
                 allow_head=False,
                 name="list_ticket_events",

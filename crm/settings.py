@@ -37,6 +37,10 @@ class Settings:
     # PgBouncer in transaction mode cannot keep prepared statements across transactions.
     statement_cache_size: int = 100
     max_body_bytes: int = 1024 * 1024
+    # Slow clients hold a connection and a task: a request's headers and its body must arrive
+    # within these many seconds.
+    header_read_timeout: float = 10.0
+    body_read_timeout: float = 30.0
     # argon2id cost; RFC 9106's second recommended option by default.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -49,7 +53,7 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
         """Read and validate the settings; raise ConfigError naming the first bad variable."""
-        env = environ.get("ENV", "local").strip() or "local"
+        env = _env(environ.get("ENV"))
         data_dir = Path(environ.get("CRM_DATA_DIR", ".crm"))
         return cls(
             jwt_secret=_jwt_secret(environ.get("JWT_SECRET"), env, data_dir),
@@ -64,7 +68,19 @@ class Settings:
             pool_min_size=_int(environ, "DB_POOL_MIN_SIZE", 2, 0, 1000),
             pool_max_size=_int(environ, "DB_POOL_MAX_SIZE", 10, 1, 1000),
             statement_cache_size=_int(environ, "DB_STATEMENT_CACHE_SIZE", 100, 0, 10000),
+            header_read_timeout=_int(environ, "HTTP_HEADER_TIMEOUT", 10, 1, 3600),
+            body_read_timeout=_int(environ, "HTTP_BODY_TIMEOUT", 30, 1, 3600),
         )
+
+
+def _env(raw: str | None) -> str:
+    # A blank ENV is a mistake (an empty line in .env, a typo in a manifest), not a wish for
+    # the developer mode: refuse it, so an open registration never reaches the internet.
+    if raw is None:
+        return "local"
+    if not raw.strip():
+        raise ConfigError("ENV is set but blank; set ENV=production (or ENV=local on a laptop)")
+    return raw.strip()
 
 
 def _int(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

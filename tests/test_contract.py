@@ -90,13 +90,19 @@ def _operations() -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
+# The only operations that never touch the database, so never answer 503.
+WITHOUT_DATABASE = {"/healthz", "/openapi.yaml", "/openapi.json", "/docs"}
+
+
 def _required_statuses(method: str, path: str, operation: dict[str, Any]) -> set[str]:
     """The error statuses every operation of this shape can return, so the document must say so."""
     needed = set()
     if operation.get("security", SPEC_DICT["security"]):
         needed.add("401")
     if "requestBody" in operation:
-        needed |= {"400", "413", "422"}
+        needed |= {"400", "408", "413", "415", "422"}
+    if path not in WITHOUT_DATABASE:
+        needed.add("503")
     parameters = [p.get("$ref", p.get("name")) for p in operation.get("parameters", [])]
     if "#/components/parameters/Cursor" in parameters:
         needed |= {"400", "422"}

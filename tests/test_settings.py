@@ -48,6 +48,8 @@ def test_sqlalchemy_style_database_url_is_accepted() -> None:
         ),
         ({"DATABASE_URL": "nonsense"}, "DATABASE_URL must be a postgresql:// URL, got 'nonsense'"),
         ({"ENV": "production"}, "JWT_SECRET is required when ENV=production"),
+        ({"ENV": ""}, "ENV is set but blank; set ENV=production (or ENV=local on a laptop)"),
+        ({"ENV": "  "}, "ENV is set but blank; set ENV=production (or ENV=local on a laptop)"),
         (
             {"ENV": "production", "JWT_SECRET": "change_me_in_prod"},
             "JWT_SECRET is the example default; set a real secret for ENV=production",

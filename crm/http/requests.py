@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import json
 from collections.abc import Collection, Iterable, Mapping
@@ -9,9 +10,12 @@ from typing import Any, TypeVar
 
 import attrs
 from aiohttp import web
+from aiohttp.http_exceptions import ContentEncodingError
+from aiohttp.web_protocol import RequestPayloadError
 from multidict import MultiMapping
 
-from crm.convert import MAX_ID, converter, field_errors, structure
+from crm.app_keys import SETTINGS
+from crm.convert import MAX_ID, converter, field_errors, structure, whole_number
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
 from crm.pagination import PAGING
 
@@ -41,19 +45,69 @@ async def read_patch(
 
 def path_id(request: web.Request, what: str) -> int:
     """The `{id}` of the path; one beyond any database id is simply not found."""
-    value = int(request.match_info["id"])
-    if not 1 <= value <= MAX_ID:
+    value = whole_number(request.match_info["id"])
+    if value is None or not 1 <= value <= MAX_ID:
         raise not_found(what)
     return value
 
 
 async def read_json(request: web.Request) -> Any:
-    """The parsed JSON body, or a 400 problem saying why it could not be read."""
-    raw = await request.read()
+    """The parsed JSON body, or a 400, 408 or 415 problem saying why it could not be read."""
+    raw = await _read_raw(request)
+    if not raw:
+        raise Problem(400, "The body is empty; send a JSON object.")
+    if not is_json(request.content_type):
+        raise Problem(415, "Send the body as JSON, with Content-Type: application/json.")
     try:
-        return json.loads(raw)
+        data = json.loads(raw.decode("utf-8"))  # strict UTF-8: no lone surrogates as raw bytes
+    except RecursionError:
+        raise Problem(400, "The body is not valid JSON: it is nested too deeply.") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise Problem(400, f"The body is not valid JSON: {exc}") from None
+    if b"\\u" in raw and not _encodable(data):
+        raise Problem(400, "The body is not valid JSON: it holds a lone UTF-16 surrogate.")
+    return data
+
+
+def is_json(content_type: str) -> bool:
+    """Whether a media type is JSON (application/json or any +json type)."""
+    return content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
+
+
+async def _read_raw(request: web.Request) -> bytes:
+    """The whole body within the body read timeout; a broken Content-Encoding is a 400."""
+    try:
+        async with asyncio.timeout(request.app[SETTINGS].body_read_timeout):
+            return await request.read()
+    except TimeoutError:
+        raise Problem(
+            408, "The body did not arrive in time.", headers={"Connection": "close"}
+        ) from None
+    except RequestPayloadError as exc:
+        # aiohttp decodes Content-Encoding while reading; a body that is not what it claims fails.
+        if isinstance(exc.__cause__, ContentEncodingError):
+            raise Problem(400, "The body does not match its Content-Encoding.") from None
+        raise Problem(400, "The body could not be read.") from None
+
+
+def _encodable(data: Any) -> bool:
+    """Whether every string in parsed JSON is valid Unicode (JSON escapes allow lone surrogates)."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return True
 
 
 def query_params(
@@ -70,6 +124,8 @@ def query_params(
             raise Problem(400, f"Query parameter '{name}' may be given only once.")
         if any("\x00" in value for value in query.getall(name)):
             raise Problem(400, f"Query parameter '{name}' contains a NUL character.")
+        if not all(_encodable(value) for value in query.getall(name)):
+            raise Problem(400, f"Query parameter '{name}' is not valid UTF-8.")
     return query
 
 
@@ -82,9 +138,10 @@ def int_param(query: Mapping[str, str], name: str) -> int | None:
     raw = query.get(name)
     if raw is None:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+    value = whole_number(raw)
+    if value is None or not 1 <= value <= MAX_ID:
         raise _invalid(name, "must be a positive whole number")
-    return int(raw)
+    return value
 
 
 def bool_param(query: Mapping[str, str], name: str) -> bool:
