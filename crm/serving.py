@@ -12,7 +12,9 @@ from typing import Any
 from aiohttp import web, web_protocol
 from aiohttp.http_parser import HttpRequestParserPy
 
+from crm.access_log import configure_logging
 from crm.app import create_app
+from crm.http.server import CrmRunner
 from crm.settings import Settings
 
 log = logging.getLogger("crm")
@@ -22,15 +24,31 @@ def serve(settings: Settings, host: str, port: int, *, reuse_port: bool = False)
     """Serve until SIGINT or SIGTERM; `reuse_port` lets sibling processes bind the same port."""
     accept_utf8_request_targets()
     app = create_app(settings)
-    web.run_app(
-        app,
-        host=host,
-        port=port,
-        reuse_port=reuse_port or None,
-        print=None,
-        access_log=None,
-        loop=_new_loop(),
-    )
+    loop = _new_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(_serve(app, settings, host, port, reuse_port))
+    finally:
+        loop.close()
+
+
+async def _serve(
+    app: web.Application, settings: Settings, host: str, port: int, reuse_port: bool
+) -> None:
+    """Serve until SIGINT or SIGTERM, then let requests in flight finish (within a bound)."""
+    runner = CrmRunner(app, header_timeout=settings.header_read_timeout)
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
+        await site.start()
+        await stop.wait()
+        log.info("stopping: finishing requests in flight")
+    finally:
+        await runner.cleanup()
 
 
 def accept_utf8_request_targets() -> None:
@@ -53,9 +71,7 @@ def _new_loop() -> asyncio.AbstractEventLoop:
 
 
 def _worker(settings: Settings, host: str, port: int) -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_format)
     serve(settings, host, port, reuse_port=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -12,6 +13,9 @@ import attrs
 # The original description's placeholder, refused outside ENV=local.
 DEFAULT_JWT_SECRET = "change_me_in_prod"  # noqa: S105
 MIN_SECRET_BYTES = 32
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ConfigError(Exception):
@@ -41,6 +45,12 @@ class Settings:
     # within these many seconds.
     header_read_timeout: float = 10.0
     body_read_timeout: float = 30.0
+    # `text` or `json`: the shape of every log line, the access log included.
+    log_format: str = "text"
+    # Origins (scheme://host[:port]) whose pages may call the API from a browser; none by default.
+    cors_origins: tuple[str, ...] = ()
+    # Proxies whose X-Forwarded-For, -Proto and -Host are believed; nobody's by default.
+    trusted_proxies: tuple[Network, ...] = ()
     # argon2id cost; RFC 9106's second recommended option by default.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -70,6 +80,9 @@ class Settings:
             statement_cache_size=_int(environ, "DB_STATEMENT_CACHE_SIZE", 100, 0, 10000),
             header_read_timeout=_int(environ, "HTTP_HEADER_TIMEOUT", 10, 1, 3600),
             body_read_timeout=_int(environ, "HTTP_BODY_TIMEOUT", 30, 1, 3600),
+            log_format=_choice(environ, "LOG_FORMAT", ("text", "json")),
+            cors_origins=_origins(environ.get("CORS_ORIGINS", "")),
+            trusted_proxies=_networks(environ.get("TRUSTED_PROXIES", "")),
         )
 
 
@@ -81,6 +94,33 @@ def _env(raw: str | None) -> str:
     if not raw.strip():
         raise ConfigError("ENV is set but blank; set ENV=production (or ENV=local on a laptop)")
     return raw.strip()
+
+
+def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    raw = environ.get(name, "").strip() or allowed[0]
+    if raw not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    origins = tuple(item.strip().rstrip("/") for item in raw.split(",") if item.strip())
+    for origin in origins:
+        scheme, sep, host = origin.partition("://")
+        if scheme not in ("http", "https") or not sep or not host or "/" in host:
+            raise ConfigError(
+                f"CORS_ORIGINS entries must look like https://shop.example, got {origin!r}"
+            )
+    return origins
+
+
+def _networks(raw: str) -> tuple[Network, ...]:
+    try:
+        return tuple(
+            ipaddress.ip_network(i.strip(), strict=False) for i in raw.split(",") if i.strip()
+        )
+    except ValueError as exc:
+        raise ConfigError(f"TRUSTED_PROXIES must list addresses or CIDR networks: {exc}") from None
 
 
 def _int(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
