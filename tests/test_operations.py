@@ -22,6 +22,7 @@ from tests.contract import check_problem
 from tests.factories import PASSWORD, admin_token, make_ticket, make_user, new_client
 from tests.served import raw_exchange, served
 
+pytestmark = pytest.mark.usefixtures("empty_tables")
 SHOP = "https://shop.example"
 PUBLIC = {"title": "Washer", "client": {"phone": "+380671112233"}}
 
