@@ -33,7 +33,12 @@ def create_app(settings: Settings) -> web.Application:
     app[CURSOR_SECRET] = hashlib.sha256(b"cursor:" + settings.jwt_secret.encode()).digest()
     app[QUERIES] = load_queries()
     app[CALLERS] = {}
-    app[PASSWORDS] = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
+    app[PASSWORDS] = Passwords(
+        settings.argon2_time_cost,
+        settings.argon2_memory_kib,
+        threads=settings.password_threads,
+        per_address=settings.password_checks_per_address,
+    )
     app.cleanup_ctx.append(_pools)
     app.on_cleanup.append(_close_passwords)
     setup_routes(app)

@@ -18,6 +18,14 @@ MIN_SECRET_BYTES = 32
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+@attrs.frozen
+class Limit:
+    """At most `count` hits per `seconds`, per subject; a count of 0 turns the limit off."""
+
+    count: int
+    seconds: int
+
+
 class ConfigError(Exception):
     """A configuration value is missing or invalid; the message names the variable."""
 
@@ -51,9 +59,25 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     # Proxies whose X-Forwarded-For, -Proto and -Host are believed; nobody's by default.
     trusted_proxies: tuple[Network, ...] = ()
+    # Abuse limits, counted in PostgreSQL so every process and machine shares them.
+    public_ticket_limit: Limit = Limit(20, 3600)
+    public_comment_limit: Limit = Limit(30, 3600)
+    login_address_limit: Limit = Limit(30, 900)
+    login_account_limit: Limit = Limit(10, 900)
+    # argon2 threads per process, and how many checks one client address may have running or
+    # queued at once: fewer than the threads, so one address never holds them all.
+    password_threads: int = 2
+    password_checks_per_address: int = 1
     # argon2id cost; RFC 9106's second recommended option by default.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+
+    def __attrs_post_init__(self) -> None:
+        if self.password_checks_per_address >= self.password_threads:
+            raise ConfigError(
+                "PASSWORD_CHECKS_PER_ADDRESS must be less than PASSWORD_THREADS, so one address"
+                " cannot hold every password check"
+            )
 
     @property
     def is_local(self) -> bool:
@@ -83,6 +107,12 @@ class Settings:
             log_format=_choice(environ, "LOG_FORMAT", ("text", "json")),
             cors_origins=_origins(environ.get("CORS_ORIGINS", "")),
             trusted_proxies=_networks(environ.get("TRUSTED_PROXIES", "")),
+            public_ticket_limit=_limit(environ, "LIMIT_PUBLIC_TICKETS", Limit(20, 3600)),
+            public_comment_limit=_limit(environ, "LIMIT_PUBLIC_COMMENTS", Limit(30, 3600)),
+            login_address_limit=_limit(environ, "LIMIT_LOGIN_FAILURES_ADDRESS", Limit(30, 900)),
+            login_account_limit=_limit(environ, "LIMIT_LOGIN_FAILURES_ACCOUNT", Limit(10, 900)),
+            password_threads=_int(environ, "PASSWORD_THREADS", 2, 2, 64),
+            password_checks_per_address=_int(environ, "PASSWORD_CHECKS_PER_ADDRESS", 1, 1, 63),
         )
 
 
@@ -94,6 +124,20 @@ def _env(raw: str | None) -> str:
     if not raw.strip():
         raise ConfigError("ENV is set but blank; set ENV=production (or ENV=local on a laptop)")
     return raw.strip()
+
+
+def _limit(environ: Mapping[str, str], name: str, default: Limit) -> Limit:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    count, sep, seconds = raw.partition("/")
+    if not (
+        sep and count.isascii() and count.isdigit() and seconds.isascii() and seconds.isdigit()
+    ):
+        raise ConfigError(f"{name} must be COUNT/SECONDS, e.g. 20/3600, got {raw!r}")
+    if not (0 <= int(count) <= 1_000_000 and 1 <= int(seconds) <= 86400):
+        raise ConfigError(f"{name}: COUNT must be 0 to 1000000 and SECONDS 1 to 86400, got {raw!r}")
+    return Limit(int(count), int(seconds))
 
 
 def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:

@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import attrs
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crm.app import create_app
+from crm.settings import Limit, Settings
 from tests.api import Api
 from tests.factories import admin_token, check, make_ticket, new_client
 
@@ -75,6 +79,13 @@ patch_bodies = st.fixed_dictionaries(
         "status": _maybe(st.sampled_from(["new", "in_progress", "done", "canceled", "lost"])),
     },
 )
+
+
+@pytest.fixture(name="api")
+async def _api(aiohttp_client: Any, settings: Settings, empty_tables: None) -> Api:
+    """The app with room for every example's public request (the hourly limit is tested apart)."""
+    roomy = attrs.evolve(settings, public_ticket_limit=Limit(0, 3600))
+    return Api(await aiohttp_client(create_app(roomy)))
 
 
 def _encoded(body: Any) -> bytes:

@@ -48,6 +48,30 @@ def test_sqlalchemy_style_database_url_is_accepted() -> None:
         ),
         ({"DATABASE_URL": "nonsense"}, "DATABASE_URL must be a postgresql:// URL, got 'nonsense'"),
         ({"ENV": "production"}, "JWT_SECRET is required when ENV=production"),
+        (
+            {"LIMIT_PUBLIC_TICKETS": "20"},
+            "LIMIT_PUBLIC_TICKETS must be COUNT/SECONDS, e.g. 20/3600, got '20'",
+        ),
+        (
+            {"LIMIT_LOGIN_FAILURES_ACCOUNT": "5/0"},
+            "LIMIT_LOGIN_FAILURES_ACCOUNT: COUNT must be 0 to 1000000 and SECONDS 1 to 86400,"
+            " got '5/0'",
+        ),
+        (
+            {"CORS_ORIGINS": "*"},
+            "CORS_ORIGINS entries must look like https://shop.example, got '*'",
+        ),
+        (
+            {"TRUSTED_PROXIES": "10.0.0.0/8, proxy"},
+            "TRUSTED_PROXIES must list addresses or CIDR networks:"
+            " 'proxy' does not appear to be an IPv4 or IPv6 network",
+        ),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of text, json, got 'xml'"),
+        (
+            {"PASSWORD_THREADS": "2", "PASSWORD_CHECKS_PER_ADDRESS": "2"},
+            "PASSWORD_CHECKS_PER_ADDRESS must be less than PASSWORD_THREADS,"
+            " so one address cannot hold every password check",
+        ),
         ({"ENV": ""}, "ENV is set but blank; set ENV=production (or ENV=local on a laptop)"),
         ({"ENV": "  "}, "ENV is set but blank; set ENV=production (or ENV=local on a laptop)"),
         (
@@ -64,6 +88,25 @@ def test_invalid_settings_name_the_variable(environ: dict[str, str], message: st
     with pytest.raises(ConfigError) as caught:
         Settings.from_env({"JWT_SECRET": "dev", **environ} if "ENV" not in environ else environ)
     assert str(caught.value) == message
+
+
+def test_operations_settings_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "JWT_SECRET": "dev",
+            "LIMIT_PUBLIC_TICKETS": "5/60",
+            "LIMIT_LOGIN_FAILURES_ADDRESS": "0/60",
+            "CORS_ORIGINS": "https://shop.example/, http://localhost:3000",
+            "TRUSTED_PROXIES": "10.0.0.0/8, ::1",
+            "LOG_FORMAT": "json",
+            "HTTP_HEADER_TIMEOUT": "5",
+        }
+    )
+    assert (settings.public_ticket_limit.count, settings.public_ticket_limit.seconds) == (5, 60)
+    assert settings.login_address_limit.count == 0  # off
+    assert settings.cors_origins == ("https://shop.example", "http://localhost:3000")
+    assert [str(n) for n in settings.trusted_proxies] == ["10.0.0.0/8", "::1/128"]
+    assert (settings.log_format, settings.header_read_timeout) == ("json", 5)
 
 
 def test_production_with_a_real_secret_starts() -> None:

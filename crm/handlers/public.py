@@ -9,6 +9,7 @@ import secrets
 
 from aiohttp import web
 
+from crm import limits
 from crm.app_keys import POOL, QUERIES
 from crm.convert import dump, structure
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
@@ -36,6 +37,7 @@ async def create_public_ticket(request: web.Request) -> web.Response:
             [FieldError("client", "give a phone or an e-mail so we can reach you")]
         )
     key = _idempotency_key(request)
+    await limits.public_ticket(request)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     queries = request.app[QUERIES]
     async with request.app[POOL].acquire() as conn, conn.transaction():

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from crm import auth
+from crm import auth, limits
 from crm.app_keys import PASSWORDS, POOL, QUERIES, SETTINGS
 from crm.changes import users
 from crm.errors import FieldError, ValidationFailed, not_found, unauthorized
+from crm.http.proxy import client_address
 from crm.http.requests import read_body
 from crm.http.responses import created, json_response
 from crm.models import AccessToken, LoginRequest, RegisterRequest, User
@@ -17,13 +18,23 @@ async def login(request: web.Request) -> web.Response:
     """Trade e-mail and password for a bearer token; one 401 for every wrong pair."""
     body = await read_body(request, LoginRequest)
     app = request.app
-    row = await app[QUERIES].get_login(app[POOL], email=body.email)
-    ok, rehashed = await app[PASSWORDS].verify(row["password_hash"] if row else None, body.password)
-    if not ok or row is None:
-        raise unauthorized("Wrong e-mail or password.")
+    settings = app[SETTINGS]
+    address = client_address(request)
+    by_address = ("login_address", address, settings.login_address_limit)
+    by_account = ("login_account", body.email, settings.login_account_limit)
+    with app[PASSWORDS].turn(address):
+        await limits.refuse_if_spent(request, *by_address, "failed logins from your address")
+        await limits.refuse_if_spent(request, *by_account, "failed logins for this account")
+        row = await app[QUERIES].get_login(app[POOL], email=body.email)
+        stored = row["password_hash"] if row else None
+        ok, rehashed = await app[PASSWORDS].verify(stored, body.password)
+        if not ok or row is None:
+            await limits.count(request, *by_address, "failed logins from your address")
+            await limits.count(request, *by_account, "failed logins for this account")
+            raise unauthorized("Wrong e-mail or password.")
+    await limits.forget(request, "login_account", body.email)
     if rehashed:
         await app[QUERIES].set_password_hash(app[POOL], id=row["id"], password_hash=rehashed)
-    settings = app[SETTINGS]
     token = auth.issue_token(settings, row["id"], row["token_version"])
     return json_response(AccessToken(access_token=token, expires_in=settings.jwt_expires))
 

@@ -1,0 +1,73 @@
+"""Abuse limits: fixed-window counters in PostgreSQL, so every process and machine agrees."""
+
+from __future__ import annotations
+
+import random
+
+from aiohttp import web
+
+from crm.app_keys import POOL, QUERIES, SETTINGS
+from crm.errors import Problem
+from crm.http.proxy import client_address
+from crm.settings import Limit
+
+# About one hit in this many also deletes counters that ended a day ago: no timer to run.
+_PRUNE_ONE_IN = 200
+
+
+def too_many(retry_after: int, what: str) -> Problem:
+    """429 with Retry-After in seconds."""
+    return Problem(
+        429,
+        f"Too many {what}; retry in {retry_after} s.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+async def count(request: web.Request, bucket: str, subject: str, limit: Limit, what: str) -> None:
+    """Count one hit of `subject` in `bucket`; 429 once the window's count is over `limit`."""
+    if limit.count == 0:
+        return
+    app = request.app
+    row = await app[QUERIES].hit_limit(
+        app[POOL], bucket=bucket, subject=subject, window_seconds=limit.seconds
+    )
+    if random.randrange(_PRUNE_ONE_IN) == 0:  # noqa: S311 (not for security)
+        await app[QUERIES].prune_limits(app[POOL])
+    if row["hits"] > limit.count:
+        raise too_many(row["retry_after"], what)
+
+
+async def refuse_if_spent(
+    request: web.Request, bucket: str, subject: str, limit: Limit, what: str
+) -> None:
+    """429 when `subject` already used up `limit` in this window; counts nothing."""
+    if limit.count == 0:
+        return
+    app = request.app
+    row = await app[QUERIES].peek_limit(
+        app[POOL], bucket=bucket, subject=subject, window_seconds=limit.seconds
+    )
+    if row is not None and row["hits"] >= limit.count:
+        raise too_many(row["retry_after"], what)
+
+
+async def forget(request: web.Request, bucket: str, subject: str) -> None:
+    """Clear `subject`'s count in `bucket`."""
+    await request.app[QUERIES].clear_limit(request.app[POOL], bucket=bucket, subject=subject)
+
+
+async def public_ticket(request: web.Request) -> None:
+    """Count a public repair request from the caller's address (LIMIT_PUBLIC_TICKETS)."""
+    limit = request.app[SETTINGS].public_ticket_limit
+    await count(
+        request, "public_ticket", client_address(request), limit, "requests from your address"
+    )
+
+
+async def public_comment(request: web.Request) -> None:
+    """Count a customer's comment through a tracking link (LIMIT_PUBLIC_COMMENTS)."""
+    limit = request.app[SETTINGS].public_comment_limit
+    await count(
+        request, "public_comment", client_address(request), limit, "comments from your address"
+    )

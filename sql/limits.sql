@@ -1,0 +1,24 @@
+-- Abuse limits: fixed-window counters in rate_limits, shared by every process.
+
+-- name: hit_limit^
+-- Count one hit for a subject; a window that is over starts again. The hits so far, and the seconds until the window ends.
+INSERT INTO rate_limits AS r (bucket, subject, window_start, hits)
+VALUES (:bucket, :subject, now(), 1)
+ON CONFLICT (bucket, subject) DO UPDATE
+SET hits = CASE WHEN r.window_start <= now() - make_interval(secs => :window_seconds) THEN 1 ELSE r.hits + 1 END,
+    window_start = CASE WHEN r.window_start <= now() - make_interval(secs => :window_seconds) THEN now() ELSE r.window_start END
+RETURNING hits, greatest(1, ceil(extract(epoch FROM r.window_start + make_interval(secs => :window_seconds) - now())))::integer AS retry_after;
+
+-- name: peek_limit^
+-- A subject's hits in its current window (no row when none), without counting one.
+SELECT hits, greatest(1, ceil(extract(epoch FROM window_start + make_interval(secs => :window_seconds) - now())))::integer AS retry_after
+FROM rate_limits
+WHERE bucket = :bucket AND subject = :subject AND window_start > now() - make_interval(secs => :window_seconds);
+
+-- name: clear_limit!
+-- Forget a subject's count (a successful login clears its account's failures).
+DELETE FROM rate_limits WHERE bucket = :bucket AND subject = :subject;
+
+-- name: prune_limits!
+-- Drop counters whose window ended more than a day ago.
+DELETE FROM rate_limits WHERE window_start < now() - interval '1 day';
