@@ -12,6 +12,8 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 
+from crm.availability import quiet_pool_retries
+
 # A customer's tracking token is their password to the ticket: never in a log.
 _TRACKING_PATH = re.compile(r"^(/tickets/public/)[^/]+")
 _SECRET_QUERY = re.compile(r"token|password|secret|key|auth|code", re.IGNORECASE)
@@ -96,3 +98,4 @@ def configure_logging(log_format: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
+    quiet_pool_retries()

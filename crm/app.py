@@ -9,6 +9,7 @@ from aiohttp import web
 
 from crm import db
 from crm.app_keys import CALLERS, CURSOR_SECRET, PASSWORDS, POOL, QUERIES, READ_POOL, SETTINGS
+from crm.availability import BoundedPool, DatabaseState
 from crm.errors import error_middleware
 from crm.http.headers import on_prepare, preflight_middleware
 from crm.http.proxy import forwarded_middleware
@@ -48,14 +49,19 @@ def create_app(settings: Settings) -> web.Application:
 async def _pools(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     assert settings.database_url
-    app[POOL] = await db.create_pool(settings.database_url, settings)
+    app[POOL] = await _bounded(settings.database_url, settings, "primary")
     # Lists and searches may read from a replica; without one they share the primary's pool.
     read_url = settings.database_read_url
-    app[READ_POOL] = await db.create_pool(read_url, settings) if read_url else app[POOL]
+    app[READ_POOL] = await _bounded(read_url, settings, "replica") if read_url else app[POOL]
     yield
     if app[READ_POOL] is not app[POOL]:
         await app[READ_POOL].close()
     await app[POOL].close()
+
+
+async def _bounded(url: str, settings: Settings, name: str) -> BoundedPool:
+    pool = await db.create_pool(url, settings)
+    return BoundedPool(pool, settings.db_acquire_timeout, DatabaseState(name))
 
 
 async def _close_passwords(app: web.Application) -> None:

@@ -115,11 +115,17 @@ async def create_pool(url: str, settings: Settings) -> Any:
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         statement_cache_size=settings.statement_cache_size,
+        # Every wait on the database is bounded: a missing or frozen server costs a request a
+        # few seconds and a 503, never a hang.
+        timeout=settings.db_connect_timeout,
+        command_timeout=settings.db_statement_timeout,
         # Custom plans see each call's filters, so optional filters (":x IS NULL OR …")
         # fold away and the planner picks the index for the values actually given.
         server_settings={
             "timezone": "UTC",
             "application_name": "crm",
             "plan_cache_mode": "force_custom_plan",
+            # The server stops a runaway statement itself too, freeing its locks.
+            "statement_timeout": str(int(settings.db_statement_timeout * 1000)),
         },
     )

@@ -13,6 +13,8 @@ from typing import Any
 import attrs
 from aiohttp import web
 
+from crm.availability import is_unavailable
+
 log = logging.getLogger("crm")
 
 PROBLEM_JSON = "application/problem+json"
@@ -83,6 +85,19 @@ def not_found(what: str = "Resource") -> Problem:
     return Problem(404, f"{what} not found.")
 
 
+# How long a client should wait before retrying a request the database could not serve.
+RETRY_AFTER_SECONDS = 5
+
+
+def unavailable() -> Problem:
+    """503 with Retry-After: the database is down or does not answer in time."""
+    return Problem(
+        503,
+        "The database is not reachable right now; retry shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 # RFC 9110 names, the same on every Python version (3.13 renamed some of http.HTTPStatus's).
 _TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
 
@@ -110,7 +125,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         headers = {k: v for k, v in exc.headers.items() if k in ("Allow", "Retry-After")}
         detail = _HTTP_DETAILS.get(exc.status, exc.reason)
         response = Problem(exc.status, detail, headers=headers).response(request_id)
-    except Exception:
+    except Exception as exc:
+        if is_unavailable(exc):
+            # The pool logged the change of state once; a traceback per request would drown it.
+            response = unavailable().response(request_id)
+            response.headers["X-Request-Id"] = request_id
+            return response
         log.exception(
             "unhandled error in %s %s [request %s]", request.method, request.path, request_id
         )

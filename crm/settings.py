@@ -49,6 +49,10 @@ class Settings:
     # PgBouncer in transaction mode cannot keep prepared statements across transactions.
     statement_cache_size: int = 100
     max_body_bytes: int = 1024 * 1024
+    # Seconds to connect to PostgreSQL, to wait for a pooled connection, and to run a statement.
+    db_connect_timeout: float = 5.0
+    db_acquire_timeout: float = 5.0
+    db_statement_timeout: float = 10.0
     # Slow clients hold a connection and a task: a request's headers and its body must arrive
     # within these many seconds.
     header_read_timeout: float = 10.0
@@ -102,6 +106,9 @@ class Settings:
             pool_min_size=_int(environ, "DB_POOL_MIN_SIZE", 2, 0, 1000),
             pool_max_size=_int(environ, "DB_POOL_MAX_SIZE", 10, 1, 1000),
             statement_cache_size=_int(environ, "DB_STATEMENT_CACHE_SIZE", 100, 0, 10000),
+            db_connect_timeout=_int(environ, "DB_CONNECT_TIMEOUT", 5, 1, 600),
+            db_acquire_timeout=_int(environ, "DB_ACQUIRE_TIMEOUT", 5, 1, 600),
+            db_statement_timeout=_int(environ, "DB_STATEMENT_TIMEOUT", 10, 1, 3600),
             header_read_timeout=_int(environ, "HTTP_HEADER_TIMEOUT", 10, 1, 3600),
             body_read_timeout=_int(environ, "HTTP_BODY_TIMEOUT", 30, 1, 3600),
             log_format=_choice(environ, "LOG_FORMAT", ("text", "json")),

@@ -1,0 +1,109 @@
+"""The database going away and coming back: bounded waits, 503 instead of 500, one log line
+per change of state instead of a traceback per request."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+log = logging.getLogger("crm")
+
+# What a missing, restarting, overloaded or frozen database raises (timeouts included).
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, no socket file
+    TimeoutError,  # connect, pool acquire or statement timeout
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,  # "connection is closed", "pool is closing"
+    asyncpg.exceptions.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.QueryCanceledError,  # the server's statement_timeout
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.InternalClientError,  # a connection that died in the middle of an operation
+)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot serve right now (not that a query is wrong)."""
+    return isinstance(exc, _UNAVAILABLE)
+
+
+def _without_traceback(record: logging.LogRecord) -> bool:
+    record.exc_info = None
+    record.exc_text = None
+    return True
+
+
+def quiet_pool_retries() -> None:
+    """asyncpg's pool retries its connection floor with a traceback each time (backing off to a
+    minute); the message is enough, as our own line says what changed."""
+    logging.getLogger("asyncpg.pool").addFilter(_without_traceback)
+
+
+class DatabaseState:
+    """Whether the database answered last time; logs once when that changes."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.up = True
+
+    def failed(self, exc: BaseException) -> None:
+        """A database call failed for want of the database."""
+        if self.up:
+            self.up = False
+            log.warning("%s database unavailable: %s", self.name, type(exc).__name__)
+
+    def answered(self) -> None:
+        """A database call succeeded."""
+        if not self.up:
+            self.up = True
+            log.warning("%s database reachable again", self.name)
+
+
+class BoundedPool:
+    """An asyncpg pool whose every wait is bounded and whose outcomes feed a DatabaseState."""
+
+    def __init__(self, pool: Any, acquire_timeout: float, state: DatabaseState) -> None:
+        self.pool = pool
+        self.acquire_timeout = acquire_timeout
+        self.state = state
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[Any]:
+        """A connection within the acquire timeout, as `pool.acquire()` gives it."""
+        try:
+            async with self.pool.acquire(timeout=self.acquire_timeout) as conn:
+                yield conn
+        except BaseException as exc:
+            if is_unavailable(exc):
+                self.state.failed(exc)
+            raise
+        self.state.answered()
+
+    async def fetch(self, query: str, *args: Any) -> Any:
+        async with self.acquire() as conn:
+            return await conn.fetch(query, *args)
+
+    async def fetchrow(self, query: str, *args: Any) -> Any:
+        async with self.acquire() as conn:
+            return await conn.fetchrow(query, *args)
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        async with self.acquire() as conn:
+            return await conn.fetchval(query, *args)
+
+    async def execute(self, query: str, *args: Any) -> Any:
+        async with self.acquire() as conn:
+            return await conn.execute(query, *args)
+
+    async def close(self) -> None:
+        """Close the pool (waits for connections in use)."""
+        await self.pool.close()
+
+    def terminate(self) -> None:
+        """Close every connection at once."""
+        self.pool.terminate()
