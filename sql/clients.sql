@@ -25,18 +25,18 @@ VALUES (nullif(:name, ''), :phone, :email, nullif(:comment, ''))
 RETURNING id, name, phone, email, comment, created_at, updated_at;
 
 -- name: update_client^
--- Change the fields whose set_ flag is true (null clears one); blank name or comment is null.
+-- Change the fields whose set_ flag is true (null clears one; blank name or comment is null) if its version is one `expected` lists.
 UPDATE clients SET
     name = CASE WHEN :set_name THEN nullif(:name, '') ELSE name END,
     phone = CASE WHEN :set_phone THEN :phone ELSE phone END,
     email = CASE WHEN :set_email THEN :email ELSE email END,
     comment = CASE WHEN :set_comment THEN nullif(:comment, '') ELSE comment END,
     updated_at = now()
-WHERE id = :id
+WHERE id = :id AND (:expected::timestamptz[] IS NULL OR updated_at = ANY(:expected::timestamptz[]))
 RETURNING id, name, phone, email, comment, created_at, updated_at;
 
 -- name: delete_client$
--- Delete a client; the tickets foreign key (ON DELETE RESTRICT) refuses while it has tickets.
+-- Delete a client if its version is one `expected` lists; the tickets foreign key (ON DELETE RESTRICT) refuses while it has tickets.
 DELETE FROM clients
-WHERE id = :id
+WHERE id = :id AND (:expected::timestamptz[] IS NULL OR updated_at = ANY(:expected::timestamptz[]))
 RETURNING id;

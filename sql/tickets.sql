@@ -83,11 +83,19 @@ WHERE id = :id AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::
   ));
 
 -- name: lock_ticket^
--- The editable fields of a ticket, locked until the transaction ends; `assignee_id` scopes a worker.
+-- The editable fields of a ticket, locked until the transaction ends; `assignee_id` scopes a worker, `expected` (If-Match) lists the versions accepted.
 SELECT id, title, description, status, client_id, assignee_id, scheduled_at
 FROM tickets
 WHERE id = :id AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::bigint)
+  AND (:expected::timestamptz[] IS NULL OR updated_at = ANY(:expected::timestamptz[]))
 FOR UPDATE;
+
+-- name: ticket_exists$
+-- Whether a ticket exists (within a worker's scope when `assignee_id` is given).
+SELECT EXISTS (
+    SELECT 1 FROM tickets
+    WHERE id = :id AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::bigint)
+);
 
 -- name: update_ticket!
 -- Store a ticket's new field values (already merged and checked) and touch updated_at.
@@ -97,8 +105,8 @@ SET title = :title, description = :description, status = :status, client_id = :c
 WHERE id = :id;
 
 -- name: delete_ticket$
--- Delete a ticket (its history goes with it); returns its id, or nothing when there was none.
-DELETE FROM tickets WHERE id = :id RETURNING id;
+-- Delete a ticket (its history goes with it) if its version is one `expected` lists; returns its id, or nothing.
+DELETE FROM tickets WHERE id = :id AND (:expected::timestamptz[] IS NULL OR updated_at = ANY(:expected::timestamptz[])) RETURNING id;
 
 -- name: client_exists$
 -- Whether a client with this id exists.

@@ -50,7 +50,7 @@ ORDER BY id
 FOR UPDATE;
 
 -- name: update_user^
--- Change the given fields (null keeps one); a new password or deactivation revokes tokens.
+-- Change the given fields (null keeps one) if the version is one `expected` lists; a new password or deactivation revokes tokens.
 UPDATE users SET
     email = coalesce(:email, email),
     password_hash = coalesce(:password_hash, password_hash),
@@ -59,14 +59,18 @@ UPDATE users SET
     token_version = token_version
         + CASE WHEN :password_hash IS NOT NULL OR NOT coalesce(:active, true) THEN 1 ELSE 0 END,
     updated_at = now()
-WHERE id = :id AND deleted_at IS NULL
+WHERE id = :id AND deleted_at IS NULL AND (:expected::timestamptz[] IS NULL OR updated_at = ANY(:expected::timestamptz[]))
 RETURNING id, email, role, active, created_at, updated_at;
 
 -- name: delete_user$
--- Soft-delete a user and revoke their tokens; the row stays so history keeps its actors.
+-- Soft-delete a user (if the version is one `expected` lists) and revoke their tokens; the row stays so history keeps its actors.
 UPDATE users SET deleted_at = now(), token_version = token_version + 1, updated_at = now()
-WHERE id = :id AND deleted_at IS NULL
+WHERE id = :id AND deleted_at IS NULL AND (:expected::timestamptz[] IS NULL OR updated_at = ANY(:expected::timestamptz[]))
 RETURNING id;
+
+-- name: user_exists$
+-- Whether an undeleted user has this id.
+SELECT EXISTS (SELECT 1 FROM users WHERE id = :id AND deleted_at IS NULL);
 
 -- name: release_open_tickets!
 -- Return a user's new and in-progress tickets to the unassigned queue, one history row each.

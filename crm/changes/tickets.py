@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from crm.convert import iso
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
+from crm.http.etags import precondition_failed
 from crm.models import Role, TicketPatch, TicketStatus
 from crm.queries import Queries
 from crm.rules import forbidden_fields, transition_error
@@ -21,13 +23,19 @@ async def change_ticket(
     ticket_id: int,
     patch: TicketPatch,
     present: Collection[str],
+    expected: list[datetime] | None = None,
 ) -> None:
-    """Apply `patch` (only the `present` keys) as `caller`; 404, 403, 409 or 422 when refused."""
+    """Apply `patch` (only the `present` keys) as `caller`, if the ticket's version is one
+    `expected` lists (If-Match); 404, 403, 409, 412 or 422 when refused."""
     role = Role(caller["role"])
     scope = caller["id"] if role == Role.WORKER else None
     async with pool.acquire() as conn, conn.transaction():
-        old = await queries.lock_ticket(conn, id=ticket_id, assignee_id=scope)
+        old = await queries.lock_ticket(conn, id=ticket_id, assignee_id=scope, expected=expected)
         if old is None:
+            if expected is not None and await queries.ticket_exists(
+                conn, id=ticket_id, assignee_id=scope
+            ):
+                raise precondition_failed()
             raise not_found("Ticket")
         if denied := forbidden_fields(role, present):
             raise Problem(

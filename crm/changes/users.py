@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -9,6 +10,7 @@ import asyncpg
 from crm import db, rules
 from crm.convert import Email, Password, structure
 from crm.errors import Problem, ValidationFailed
+from crm.http.etags import precondition_failed
 from crm.models import RegisterRequest, Role, UserPatch
 from crm.passwords import Passwords
 from crm.queries import Queries, load_queries
@@ -35,8 +37,10 @@ async def update_user(
     caller_id: int,
     user_id: int,
     patch: UserPatch,
+    expected: list[datetime] | None = None,
 ) -> Any:
-    """Apply `patch` to a user, keeping at least one admin; the changed row or None."""
+    """Apply `patch` to a user, keeping at least one admin, if the user's version is one
+    `expected` lists (If-Match, else 412); the changed row or None."""
     # Hashed before the transaction: argon2 is slow and the admin rows are locked inside it.
     password_hash = await passwords.hash(patch.password) if patch.password else None
     async with pool.acquire() as conn, conn.transaction():
@@ -50,23 +54,40 @@ async def update_user(
                 password_hash=password_hash,
                 role=patch.role,
                 active=patch.active,
+                expected=expected,
             )
         except asyncpg.UniqueViolationError:
             raise Problem(409, EMAIL_TAKEN) from None
+        if row is None and expected is not None:
+            await _refuse_if_stale(conn, queries, user_id)
         if row is not None and (patch.active is False or patch.role is Role.ADMIN):
             # Only active workers hold tickets: their open ones go back to the queue.
             await queries.release_open_tickets(conn, user_id=user_id, actor_id=caller_id)
     return row
 
 
-async def delete_user(pool: Any, queries: Queries, caller_id: int, user_id: int) -> bool:
+async def delete_user(
+    pool: Any,
+    queries: Queries,
+    caller_id: int,
+    user_id: int,
+    expected: list[datetime] | None = None,
+) -> bool:
     """Soft-delete a user, revoking their tokens and unassigning their open tickets."""
     async with pool.acquire() as conn, conn.transaction():
         await _keep_an_admin(conn, queries, "delete", caller_id, user_id)
-        if await queries.delete_user(conn, id=user_id) is None:
+        if await queries.delete_user(conn, id=user_id, expected=expected) is None:
+            if expected is not None:
+                await _refuse_if_stale(conn, queries, user_id)
             return False
         await queries.release_open_tickets(conn, user_id=user_id, actor_id=caller_id)
     return True
+
+
+async def _refuse_if_stale(conn: Any, queries: Queries, user_id: int) -> None:
+    """412 when the user exists, so the If-Match version was what did not match."""
+    if await queries.user_exists(conn, id=user_id):
+        raise precondition_failed()
 
 
 async def _keep_an_admin(

@@ -12,6 +12,7 @@ from crm.app_keys import CURSOR_SECRET, POOL, QUERIES, READ_POOL
 from crm.auth import require
 from crm.convert import Search, phone_search
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
+from crm.http.etags import if_match, precondition_failed, tagged
 from crm.http.requests import path_id, query_params, query_value, read_body, read_patch
 from crm.http.responses import created, found, page_response
 from crm.models import Client, ClientPatch, NewClient, Role
@@ -47,7 +48,7 @@ async def get_client(request: web.Request) -> web.Response:
     await require(request, Role.ADMIN)
     app = request.app
     row = await app[QUERIES].get_client(app[POOL], id=path_id(request, "Client"))
-    return found(row, Client, "Client")
+    return tagged(found(row, Client, "Client"), row["updated_at"])
 
 
 async def update_client(request: web.Request) -> web.Response:
@@ -56,24 +57,30 @@ async def update_client(request: web.Request) -> web.Response:
     client_id = path_id(request, "Client")
     body, given = await read_patch(request, ClientPatch, nullable=FIELDS)
     flags = {f"set_{name}": name in given for name in FIELDS}
-    app = request.app
+    app, expected = request.app, if_match(request)
     async with app[POOL].acquire() as conn, conn.transaction():
-        row = await app[QUERIES].update_client(conn, id=client_id, **_values(body), **flags)
+        row = await app[QUERIES].update_client(
+            conn, id=client_id, expected=expected, **_values(body), **flags
+        )
         # Checked on the result, so a patch may swap one contact for another; raising rolls back.
         if row is not None:
             _need_contact(Client(**row))
-    return found(row, Client, "Client")
+        elif expected is not None and await app[QUERIES].client_exists(conn, id=client_id):
+            raise precondition_failed()
+    return tagged(found(row, Client, "Client"), row["updated_at"])
 
 
 async def delete_client(request: web.Request) -> web.Response:
     """Delete a client without tickets; 409 while any ticket names them."""
     await require(request, Role.ADMIN)
-    app = request.app
+    app, client_id, expected = request.app, path_id(request, "Client"), if_match(request)
     try:
-        deleted = await app[QUERIES].delete_client(app[POOL], id=path_id(request, "Client"))
+        deleted = await app[QUERIES].delete_client(app[POOL], id=client_id, expected=expected)
     except (asyncpg.RestrictViolationError, asyncpg.ForeignKeyViolationError):
         raise Problem(409, HAS_TICKETS) from None
     if deleted is None:
+        if expected is not None and await app[QUERIES].client_exists(app[POOL], id=client_id):
+            raise precondition_failed()
         raise not_found("Client")
     return web.Response(status=204)
 

@@ -12,6 +12,7 @@ from crm.auth import CHECKED, gated, require
 from crm.changes.tickets import change_ticket
 from crm.convert import Search
 from crm.errors import FieldError, ValidationFailed, not_found
+from crm.http.etags import if_match, precondition_failed, tagged
 from crm.http.requests import (
     bool_param,
     enum_params,
@@ -83,7 +84,7 @@ async def get_ticket(request: web.Request) -> web.Response:
         )
 
     row = await gated(request, fetch, lambda row: row is None)
-    return found(row, Ticket, "Ticket")
+    return tagged(found(row, Ticket, "Ticket"), row["updated_at"])
 
 
 async def create_ticket(request: web.Request) -> web.Response:
@@ -122,16 +123,22 @@ async def patch_ticket(request: web.Request) -> web.Response:
     ticket_id = _ticket_id(request)
     patch, given = await read_patch(request, TicketPatch, nullable=NULLABLE)
     app = request.app
-    await change_ticket(app[POOL], app[QUERIES], caller, ticket_id, patch, given)
+    expected = if_match(request)
+    await change_ticket(app[POOL], app[QUERIES], caller, ticket_id, patch, given, expected)
     row = await app[QUERIES].get_ticket(app[POOL], id=ticket_id, assignee_id=None, **CHECKED)
-    return found(row, Ticket, "Ticket")
+    return tagged(found(row, Ticket, "Ticket"), row["updated_at"])
 
 
 async def delete_ticket(request: web.Request) -> web.Response:
     """An admin deletes a ticket and its history."""
     await require(request, Role.ADMIN)
-    deleted = await request.app[QUERIES].delete_ticket(request.app[POOL], id=_ticket_id(request))
-    if deleted is None:
+    ticket_id, expected = _ticket_id(request), if_match(request)
+    queries, pool = request.app[QUERIES], request.app[POOL]
+    if await queries.delete_ticket(pool, id=ticket_id, expected=expected) is None:
+        if expected is not None and await queries.ticket_exists(
+            pool, id=ticket_id, assignee_id=None
+        ):
+            raise precondition_failed()
         raise not_found("Ticket")
     return web.Response(status=204)
 

@@ -11,6 +11,7 @@ from crm.auth import require
 from crm.changes import users
 from crm.convert import Search
 from crm.errors import not_found
+from crm.http.etags import if_match, tagged
 from crm.http.requests import path_id, query_params, query_value, read_body, read_patch
 from crm.http.responses import created, found, page_response
 from crm.models import NewUser, Role, User, UserPatch
@@ -45,7 +46,7 @@ async def get_user(request: web.Request) -> web.Response:
     await require(request, Role.ADMIN)
     app = request.app
     row = await app[QUERIES].get_user(app[POOL], id=path_id(request, "User"))
-    return found(row, User, "User")
+    return tagged(found(row, User, "User"), row["updated_at"])
 
 
 async def update_user(request: web.Request) -> web.Response:
@@ -55,9 +56,15 @@ async def update_user(request: web.Request) -> web.Response:
     body, _ = await read_patch(request, UserPatch)
     app = request.app
     row = await users.update_user(
-        app[POOL], app[QUERIES], app[PASSWORDS], cast(int, caller["id"]), user_id, body
+        app[POOL],
+        app[QUERIES],
+        app[PASSWORDS],
+        cast(int, caller["id"]),
+        user_id,
+        body,
+        if_match(request),
     )
-    return found(row, User, "User")
+    return tagged(found(row, User, "User"), row["updated_at"])
 
 
 async def delete_user(request: web.Request) -> web.Response:
@@ -65,6 +72,7 @@ async def delete_user(request: web.Request) -> web.Response:
     caller = await require(request, Role.ADMIN)
     user_id = path_id(request, "User")
     app = request.app
-    if not await users.delete_user(app[POOL], app[QUERIES], cast(int, caller["id"]), user_id):
+    caller_id, expected = cast(int, caller["id"]), if_match(request)
+    if not await users.delete_user(app[POOL], app[QUERIES], caller_id, user_id, expected):
         raise not_found("User")
     return web.Response(status=204)
