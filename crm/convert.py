@@ -82,7 +82,8 @@ def text(value: Any, *, max_len: int, required: bool = False) -> str:
 def email(value: Any) -> str:
     """A trimmed, lower-cased e-mail address."""
     address = text(value, max_len=254, required=True).lower()
-    if not EMAIL_RE.match(address):
+    # Control characters (\x07, \x87…) are no part of any address, whatever the pattern lets by.
+    if not EMAIL_RE.match(address) or not address.isprintable():
         raise ValueError("must be a valid e-mail address")
     return address
 
