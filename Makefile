@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck lint-deploy fuzz fuzz-short bench clean
+.PHONY: run test lint typecheck lint-deploy fuzz fuzz-short bench soak clean
 
 # make bench: the service at a million tickets under wrk; smaller for a quick look, e.g.
 # make bench BENCH_TICKETS=100000 BENCH_CLIENTS=10000 BENCH_SECONDS=3
@@ -72,6 +72,12 @@ clean:
 # Schemathesis against a freshly started service: every operation, admin token, bounded.
 fuzz: $(STAMP)
 	$(BIN)/python -m tests.e2e.fuzz --examples 50 --max-time 600
+
+# Five minutes of mixed traffic against `crm serve --workers 2`, a database restart in the
+# middle, then the books (tests/e2e/soak.py); SOAK_SECONDS=60 for a quick look.
+SOAK_SECONDS ?= 300
+soak: $(STAMP)
+	$(BIN)/python -m tests.e2e.soak --seconds $(SOAK_SECONDS)
 
 # The short run CI does on every submission.
 fuzz-short: $(STAMP)

@@ -53,7 +53,7 @@ SCHEMA_KEYWORDS = {
     "type", "format", "description", "example", "examples", "enum", "const", "default",
     "properties", "required", "additionalProperties", "items", "minItems", "maxItems",
     "minimum", "maximum", "minLength", "maxLength", "pattern", "minProperties",
-    "allOf", "anyOf", "oneOf", "$ref", "title", "nullable", "readOnly", "writeOnly",
+    "allOf", "anyOf", "oneOf", "not", "$ref", "title", "nullable", "readOnly", "writeOnly",
 }  # fmt: skip
 
 

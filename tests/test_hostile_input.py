@@ -205,7 +205,7 @@ async def test_problem_json_is_json_enough(api: Api) -> None:
     assert reply.status == 201
 
 
-@pytest.mark.parametrize("address", ["\u00a2@v\u0087.\u0007\u00b1p", "a\u200b@example.com"])
+@pytest.mark.parametrize("address", ["\u00a2@v\u0087.\u0007\u00b1p", "a\u0001@example.com"])
 async def test_control_characters_in_an_email_are_422(api: Api, address: str) -> None:
     _, token = await admin_token(api)
     reply = await api.post("/clients", {"name": "x", "email": address}, token=token)
