@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from crm.handlers import auth, clients, docs, health, public, tickets, users
+from crm.handlers import auth, clients, docs, health, public, tickets, ui, users
 
 
 def setup_routes(app: web.Application) -> None:
     """Register every route the API serves (each is described in openapi.yaml)."""
     docs.setup_docs(app)
+    ui.setup_ui(app)
     app.router.add_routes(
         [
             web.get("/healthz", health.healthz, allow_head=False),
