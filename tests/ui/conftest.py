@@ -14,14 +14,7 @@ from typing import Any
 
 import psycopg
 import pytest
-
-from crm import db
-from crm.settings import Settings
-from tests.conftest import TEST_SECRET, TRUNCATE, recreate_database
-from tests.ui.server import app_server
-
-pytest.importorskip("playwright")
-from playwright.sync_api import (  # noqa: E402 (after the skip above)
+from playwright.sync_api import (
     Browser,
     ConsoleMessage,
     Page,
@@ -30,6 +23,11 @@ from playwright.sync_api import (  # noqa: E402 (after the skip above)
     Response,
     sync_playwright,
 )
+
+from crm import db
+from crm.settings import Settings
+from tests.conftest import TEST_SECRET, TRUNCATE, recreate_database
+from tests.ui.server import app_server
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -28,7 +28,9 @@ def login(base: str, email: str) -> str:
 
 
 def add_user(base: str, token: str, email: str = WORKER, role: str = "worker") -> dict[str, Any]:
-    status, user = call(base, "POST", "/users", {"email": email, "password": PASSWORD, "role": role}, token)
+    status, user = call(
+        base, "POST", "/users", {"email": email, "password": PASSWORD, "role": role}, token
+    )
     assert status == 201, user
     return dict(user)
 

@@ -32,7 +32,9 @@ def _shop(base_url: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
     worker = add_user(base_url, admin)
     add_user(base_url, admin, "olga@example.com")
     washer = public_ticket(
-        base_url, "Не сливает воду стиральная машина", description="Гудит, но вода стоит.",
+        base_url,
+        "Не сливает воду стиральная машина",
+        description="Гудит, но вода стоит.",
         scheduled_at=today_at(11),
     )
     public_ticket(base_url, "Холодильник не морозит", scheduled_at=days_from_now(2))
