@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 
-from crm.resources import MIGRATIONS_DIR
+from crm.package_files import MIGRATIONS_DIR
 from crm.settings import Settings
 
 

@@ -9,10 +9,11 @@ import secrets
 
 from aiohttp import web
 
-from crm.bodies import json_response, read_json
+from crm.app_keys import POOL, QUERIES
 from crm.convert import dump, structure
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
-from crm.keys import POOL, QUERIES
+from crm.http.requests import read_json
+from crm.http.responses import json_response
 from crm.models import PublicTicketCreated, PublicTicketRequest, PublicTicketStatus
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")

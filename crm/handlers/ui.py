@@ -58,18 +58,18 @@ async def _secure(request: web.Request, response: web.StreamResponse) -> None:
 
 
 def setup_ui(app: web.Application) -> None:
-    """Add the UI's pages (documented in openapi.yaml, tag ui) and its static assets."""
+    """Add the UI's pages (named by their operationIds in openapi.yaml, tag ui) and assets."""
     app.on_response_prepare.append(_secure)
     app.router.add_routes(
         [
-            web.get("/", home, allow_head=False),
-            web.get("/ui", request_form, allow_head=False),
-            web.get("/ui/track/{tracking_token}", track_page, allow_head=False),
-            web.get("/ui/login", login_page, allow_head=False),
-            web.get("/ui/tickets", tickets_page, allow_head=False),
-            web.get(r"/ui/tickets/{id:\d+}", ticket_page, allow_head=False),
-            web.get("/ui/users", users_page, allow_head=False),
-            web.get("/ui/clients", clients_page, allow_head=False),
+            web.get("/", home, allow_head=False, name="get_home"),
+            web.get("/ui", request_form, allow_head=False, name="ui_request_form"),
+            web.get("/ui/track/{tracking_token}", track_page, allow_head=False, name="ui_track_page"),
+            web.get("/ui/login", login_page, allow_head=False, name="ui_login_page"),
+            web.get("/ui/tickets", tickets_page, allow_head=False, name="ui_tickets_page"),
+            web.get(r"/ui/tickets/{id:\d+}", ticket_page, allow_head=False, name="ui_ticket_page"),
+            web.get("/ui/users", users_page, allow_head=False, name="ui_users_page"),
+            web.get("/ui/clients", clients_page, allow_head=False, name="ui_clients_page"),
         ]
     )
     app.router.add_static("/ui/static", STATIC_DIR, name="ui_static")

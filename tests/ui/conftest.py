@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg import sql
 from playwright.sync_api import (
     Browser,
     ConsoleMessage,
@@ -26,7 +27,7 @@ from playwright.sync_api import (
 
 from crm import db
 from crm.settings import Settings
-from tests.conftest import TEST_SECRET, TRUNCATE, recreate_database
+from tests.conftest import APP_TABLES, TEST_SECRET, recreate_database
 from tests.ui.server import app_server
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -79,7 +80,9 @@ def _base_url(ui_database: str) -> Iterator[str]:
 def _sql(ui_database: str) -> Iterator[psycopg.Connection[Any]]:
     """A connection to the UI tests' database, whose tables start empty."""
     with psycopg.connect(ui_database, autocommit=True) as conn:
-        conn.execute(TRUNCATE)
+        tables = [sql.Identifier(row[0]) for row in conn.execute(APP_TABLES).fetchall()]
+        truncate = sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE")
+        conn.execute(truncate.format(sql.SQL(", ").join(tables)))
         yield conn
 
 
