@@ -54,6 +54,13 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: the sync Playwright session keeps an event loop marked running
+    in the main thread until the session ends, where pytest-asyncio's tests cannot run."""
+    here = Path(__file__).resolve().parent
+    items.sort(key=lambda item: item.path.is_relative_to(here))
+
+
 @pytest.fixture(scope="session", name="ui_database")
 def _ui_database(server_url: str) -> str:
     url = recreate_database(server_url, "crm_ui_test")
