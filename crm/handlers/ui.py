@@ -64,7 +64,9 @@ def setup_ui(app: web.Application) -> None:
         [
             web.get("/", home, allow_head=False, name="get_home"),
             web.get("/ui", request_form, allow_head=False, name="ui_request_form"),
-            web.get("/ui/track/{tracking_token}", track_page, allow_head=False, name="ui_track_page"),
+            web.get(
+                "/ui/track/{tracking_token}", track_page, allow_head=False, name="ui_track_page"
+            ),
             web.get("/ui/login", login_page, allow_head=False, name="ui_login_page"),
             web.get("/ui/tickets", tickets_page, allow_head=False, name="ui_tickets_page"),
             web.get(r"/ui/tickets/{id:\d+}", ticket_page, allow_head=False, name="ui_ticket_page"),

@@ -14,7 +14,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg import sql
 from playwright.sync_api import (
     Browser,
     ConsoleMessage,
@@ -24,6 +23,7 @@ from playwright.sync_api import (
     Response,
     sync_playwright,
 )
+from psycopg import sql
 
 from crm import db
 from crm.settings import Settings

@@ -19,6 +19,7 @@ let total = null;
 let counts = null;
 let countsServed = true;
 let loading = 0;
+let loaded = false;
 
 function readUrl() {
   const q = new URLSearchParams(location.search);
@@ -65,7 +66,15 @@ async function reload() {
   const mine = ++loading;
   cursor = null;
   const [page] = await Promise.all([fetchPage(mine), loadCounts(mine)]);
-  if (mine !== loading || !page) return;
+  if (mine !== loading) return;
+  loaded = true;
+  if (!page) {
+    // The banner says why; the list says there is nothing to show.
+    items = [];
+    cursor = null;
+    drawList();
+    return;
+  }
   items = page.items;
   takePage(page);
   drawList();
@@ -172,7 +181,9 @@ function row(ticket) {
 
 function drawList() {
   const list = $("#list");
-  if (!items.length) {
+  if (!loaded) {
+    fill(list, h("p", { class: "empty muted" }, t("common.loading")));
+  } else if (!items.length) {
     fill(list, h("div", { class: "empty" }, icon("search", "big"), h("p", {}, t("tickets.none"))));
   } else {
     const heads = ["number", "ticket", "status", "assignee", "visit", "created"];
