@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -11,7 +12,9 @@ import attrs
 import jwt
 import pytest
 
+from crm import auth
 from crm.app import create_app
+from crm.app_keys import CALLERS
 from crm.settings import Settings
 from tests.api import Api, problem
 from tests.conftest import TEST_SECRET
@@ -200,3 +203,25 @@ async def test_stale_argon2_parameters_are_rehashed_on_login(
 async def test_nul_in_login_email_is_422(api: Api) -> None:
     reply = await api.post("/auth/login", {"email": "a\x00@example.com", "password": "x"})
     assert reply.status == 422
+
+
+async def test_a_remembered_token_still_expires_on_time(api: Api) -> None:
+    """Good tokens are remembered to skip the signature check; their expiry is checked anyway."""
+    user = await make_user(api, "w@example.com")
+    expires = int(time.time()) + 2
+    claims = {"sub": str(user["id"]), "ver": 1, "iat": expires - 60, "exp": expires}
+    token = jwt.encode(claims, TEST_SECRET, algorithm="HS256")
+    assert (await api.get("/auth/me", token=token)).status == 200
+    await asyncio.sleep(max(0.0, expires - time.time()) + 0.1)
+    reply = await api.get("/auth/me", token=token)
+    assert problem(reply, 401)["detail"] == "The token has expired; log in again."
+
+
+async def test_the_callers_a_process_remembers_are_bounded(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(auth, "MAX_REMEMBERED", 2)
+    tokens = [(await user_and_token(api, f"w{n}@example.com"))[1] for n in range(5)]
+    for token in tokens:
+        assert (await api.get("/auth/me", token=token)).status == 200
+        assert 1 <= len(api.app[CALLERS]) <= 2

@@ -85,8 +85,8 @@ def _resolve(schema: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
         elif "allOf" in schema:
             schema = schema["allOf"][0]
         elif "oneOf" in schema or "anyOf" in schema:
-            options = [s for s in schema.get("oneOf", schema.get("anyOf")) if s != {"type": "null"}]
-            schema = options[0]
+            options = schema.get("oneOf") or schema["anyOf"]
+            schema = next(s for s in options if s != {"type": "null"})
         else:
             return name, schema
 
@@ -95,9 +95,8 @@ def _string_rules() -> Iterator[tuple[str, str, str | None, dict[str, Any]]]:
     for body, _ in BODIES.items():
         for prop, raw in SCHEMAS[body]["properties"].items():
             name, schema = _resolve(raw)
-            if "string" in (
-                schema.get("type") if isinstance(schema.get("type"), list) else [schema.get("type")]
-            ):
+            types = schema.get("type")
+            if "string" in (types if isinstance(types, list) else [types]):
                 yield body, prop, name, schema
 
 
@@ -120,8 +119,8 @@ def test_each_length_limit_is_the_converters(
     body: str, prop: str, name: str | None, schema: dict[str, Any]
 ) -> None:
     """At the limit: accepted by both; one past it: refused by both."""
-    sample = SAMPLES.get(name or "", lambda n: "я" * n)
-    validator = Draft202012Validator(schema)
+    sample: Callable[[int], str] = SAMPLES.get(name or "", lambda n: "я" * n)
+    validator: Any = Draft202012Validator(schema)
     cls = BODIES[body]
     if "maxLength" in schema:
         longest = sample(schema["maxLength"])

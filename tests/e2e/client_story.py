@@ -34,7 +34,8 @@ def token_for(public: Client, email: str, password: str) -> str:
     """Log in through the generated client and return the bearer token."""
     answer = login.sync(client=public, body=LoginRequest(email=email, password=password))
     assert not isinstance(answer, Problem) and answer is not None, answer
-    return answer.access_token
+    token: str = answer.access_token
+    return token
 
 
 def main(base_url: str) -> None:
