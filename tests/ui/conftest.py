@@ -21,6 +21,7 @@ from playwright.sync_api import (
     Playwright,
     Request,
     Response,
+    ViewportSize,
     sync_playwright,
 )
 from psycopg import sql
@@ -42,8 +43,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-DESKTOP = {"width": 1280, "height": 860}
-PHONE = {"width": 360, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 860}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 # An API refusal the page shows to the user (Chromium logs each as a console error).
 _API_REFUSAL = re.compile(r"^Failed to load resource: the server responded with a status of 4\d\d")
 # Every test page reports CSP violations to the console, where the checks below see them.
