@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from crm.handlers import clients, docs, health, public, sessions, tickets, users
+from crm.handlers import clients, docs, health, public, sessions, tickets, ui, users
 
 # ASCII digits only: `\d` would also match `١` or `²`, which int() reads as numbers.
 ID = "{id:[0-9]+}"
@@ -13,6 +13,7 @@ ID = "{id:[0-9]+}"
 def setup_routes(app: web.Application) -> None:
     """Register every route the API serves, each named by its operationId in openapi.yaml."""
     docs.setup_docs(app)
+    ui.setup_ui(app)
     app.router.add_routes(
         [
             web.get("/healthz", health.healthz, allow_head=False, name="get_health"),

@@ -91,7 +91,7 @@ def _operations() -> list[tuple[str, str, dict[str, Any]]]:
 
 
 # The only operations that never touch the database, so never answer 503.
-WITHOUT_DATABASE = {"/healthz", "/openapi.yaml", "/openapi.json", "/docs"}
+WITHOUT_DATABASE = {"/", "/healthz", "/openapi.yaml", "/openapi.json", "/docs"}
 
 
 def _required_statuses(method: str, path: str, operation: dict[str, Any]) -> set[str]:
@@ -101,7 +101,7 @@ def _required_statuses(method: str, path: str, operation: dict[str, Any]) -> set
         needed.add("401")
     if "requestBody" in operation:
         needed |= {"400", "408", "413", "415", "422"}
-    if path not in WITHOUT_DATABASE:
+    if path not in WITHOUT_DATABASE and not path.startswith("/ui"):
         needed.add("503")
     parameters = [p.get("$ref", p.get("name")) for p in operation.get("parameters", [])]
     if "#/components/parameters/Cursor" in parameters:
