@@ -12,7 +12,7 @@ from tests.factories import admin_token, check, make_user
 def _user(reply_body: dict[str, Any], **expected: Any) -> dict[str, Any]:
     """`expected` plus the server-chosen timestamps, for a whole-body comparison."""
     times = {k: reply_body[k] for k in ("created_at", "updated_at")}
-    return {"active": True, **expected, **times}
+    return {"active": True, "display_name": None, **expected, **times}
 
 
 def _moment(value: str) -> datetime:
