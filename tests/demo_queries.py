@@ -18,6 +18,7 @@ def list_sql(**filters: Any) -> tuple[str, list[Any]]:
     after = filters.pop("after", NEWEST)
     params = {
         "search": None,
+        "serial_prefix": None,
         "statuses": None,
         "assignee_id": None,
         "client_id": None,
