@@ -13,7 +13,8 @@ LEFT JOIN LATERAL (
            END AS author_name,
            c.created_at, c.edited_at
     FROM ticket_comments AS c
-    WHERE c.ticket_id = t.id AND c.id > :after_id
+    -- The parameter, not t.id: the index range is known when planning (and it comes first).
+    WHERE c.ticket_id = :ticket_id AND c.id > :after_id
     ORDER BY c.id
     LIMIT :limit
 ) AS c ON true

@@ -39,24 +39,30 @@ SELECT id, title, status, scheduled_at, created_at, tracking_token FROM ticket;
 SELECT t.id, t.title, t.status, t.created_at, t.updated_at, t.scheduled_at,
        jsonb_build_object('kind', t.device_kind, 'brand', t.device_brand, 'model', t.device_model,
                           'serial', t.device_serial) AS device,
-       coalesce((
-           SELECT jsonb_agg(jsonb_build_object(
-                      'id', c.id, 'body', c.body,
-                      'author', CASE WHEN c.author_id IS NULL THEN 'customer' ELSE 'staff' END,
-                      'author_name', CASE WHEN c.author_id IS NULL THEN :customer_label
-                                          ELSE coalesce(u.display_name, :staff_label) END,
-                      'created_at', to_char(c.created_at AT TIME ZONE 'UTC',
-                                            'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) ORDER BY c.id)
-           -- Internal comments never leave this subquery; a staff e-mail is never selected.
-           FROM (SELECT id, body, author_id, created_at
-                 FROM ticket_comments
-                 WHERE ticket_id = t.id AND visibility = 'public'
-                 ORDER BY id DESC
-                 LIMIT :max_comments) AS c
-           LEFT JOIN users AS u ON u.id = c.author_id
-       ), '[]'::jsonb) AS comments
-FROM tickets AS t
-WHERE t.tracking_token = :tracking_token;
+       coalesce(c.comments, '[]'::jsonb) AS comments
+FROM (
+    SELECT id, title, status, created_at, updated_at, scheduled_at, device_kind, device_brand,
+           device_model, device_serial
+    FROM tickets
+    WHERE tracking_token = :tracking_token
+) AS t
+LEFT JOIN LATERAL (
+    SELECT jsonb_agg(jsonb_build_object(
+               'id', c.id, 'body', c.body,
+               'author', CASE WHEN c.author_id IS NULL THEN 'customer' ELSE 'staff' END,
+               'author_name', CASE WHEN c.author_id IS NULL THEN :customer_label
+                                   ELSE coalesce(u.display_name, :staff_label) END,
+               -- ISO 8601 in UTC with a Z, as every timestamp of the API.
+               'created_at', (to_json(c.created_at AT TIME ZONE 'UTC') #>> '{}') || 'Z'
+           ) ORDER BY c.id) AS comments
+    -- Internal comments never leave this subquery; a staff e-mail is never selected.
+    FROM (SELECT id, body, author_id, created_at
+          FROM ticket_comments
+          WHERE ticket_id = t.id AND visibility = 'public'
+          ORDER BY id DESC
+          LIMIT :max_comments) AS c
+    LEFT JOIN users AS u ON u.id = c.author_id
+) AS c ON true;
 
 -- name: lock_public_ticket^
 -- A ticket by tracking token, locked, with when it was last closed (done or canceled), for a customer's comment.
@@ -94,7 +100,7 @@ WHERE (created_at, id) < (:after_created_at, :after_id)
   AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::bigint)
   AND (:client_id::bigint IS NULL OR client_id = :client_id::bigint)
   AND (NOT :unassigned::boolean OR assignee_id IS NULL)
-  -- Title words, or the start of a serial/IMEI (:serial_prefix is 'key%', tickets_device_serial_idx).
+  -- Title words, or the start of a serial/IMEI (a 'key%' pattern; tickets_device_serial_idx).
   AND ((:search::text IS NULL AND :serial_prefix::text IS NULL)
        OR search @@ to_tsquery('russian', :search::text)
        OR device_serial_key LIKE :serial_prefix::text)
