@@ -111,7 +111,7 @@ class Client:
 
 @attrs.frozen
 class NewClient:
-    """POST /clients: at least a name, phone or e-mail."""
+    """A customer's contact details: POST /clients, and the `client` of a public request."""
 
     name: Name | None = None
     phone: Phone | None = None
@@ -158,21 +158,11 @@ def device_columns(device: Device | None) -> dict[str, str | None]:
 
 
 @attrs.frozen
-class PublicClient:
-    """Who is asking, as the public form gives it; a phone or an e-mail is required."""
-
-    name: Name | None = None
-    phone: Phone | None = None
-    email: Email | None = None
-    comment: Comment | None = None
-
-
-@attrs.frozen
 class PublicTicketRequest:
     """POST /tickets/public: a customer's repair request."""
 
     title: Title
-    client: PublicClient
+    client: NewClient
     description: Description | None = None
     scheduled_at: datetime | None = None
     device: Device | None = None

@@ -1,6 +1,6 @@
 -- A repair job's whole story: the device and address on a ticket, what the customer typed, staff
 -- display names, and comments (internal notes and the conversation with the customer).
--- depends: 0003.ticket_rows
+-- depends: 0004.input_rules
 
 ALTER TABLE tickets
     ADD COLUMN device_kind text CHECK (btrim(device_kind) <> '' AND length(device_kind) <= 100),
@@ -10,7 +10,7 @@ ALTER TABLE tickets
     ADD COLUMN address text CHECK (btrim(address) <> '' AND length(address) <= 500),
     ADD COLUMN contact_name text CHECK (length(contact_name) <= 200),
     ADD COLUMN contact_phone text CHECK (length(contact_phone) <= 40),
-    ADD COLUMN contact_email text CHECK (length(contact_email) <= 254),
+    ADD COLUMN contact_email email_address,
     ADD COLUMN contact_comment text CHECK (length(contact_comment) <= 2000);
 COMMENT ON COLUMN tickets.device_kind IS 'What the device is, e.g. "стиральная машина" (up to 100 characters).';
 COMMENT ON COLUMN tickets.device_brand IS 'The device''s brand, e.g. Bosch.';
@@ -72,7 +72,7 @@ CREATE OR REPLACE VIEW ticket_rows AS
 SELECT t.id, t.title, t.description, t.status, t.client_id,
        (SELECT c.name FROM clients AS c WHERE c.id = t.client_id) AS client_name,
        t.assignee_id,
-       (SELECT u.email FROM users AS u WHERE u.id = t.assignee_id) AS assignee_email,
+       (SELECT u.email::text FROM users AS u WHERE u.id = t.assignee_id) AS assignee_email,
        t.scheduled_at, t.created_at, t.updated_at, t.search,
        jsonb_build_object('kind', t.device_kind, 'brand', t.device_brand, 'model', t.device_model,
                           'serial', t.device_serial) AS device,

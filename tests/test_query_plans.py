@@ -82,7 +82,7 @@ LISTS = {
     "client's serial": {**_q("sn"), "client_id": 777},
 }
 
-OTHERS = {
+OTHERS: dict[str, dict[str, Any]] = {
     "get_ticket": {"id": 50_000, "assignee_id": None, **ADMIN},
     "get_ticket as a worker": {
         "id": 50_000,

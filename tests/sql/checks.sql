@@ -158,3 +158,7 @@ FROM tickets WHERE id = :id;
 -- name: set_assignee!
 -- Assign a ticket behind the API's back.
 UPDATE tickets SET assignee_id = :assignee_id WHERE id = :id;
+
+-- name: age_idempotency_key!
+-- Make a stored answer look as old as :age (an interval such as '24 hours').
+UPDATE idempotency_keys SET created_at = now() - :age::interval WHERE key = :key;
