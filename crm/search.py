@@ -25,6 +25,6 @@ def serial_prefix(text: str | None) -> str | None:
     if not text:
         return None
     key = _SERIAL_NOISE.sub("", text.lower())
-    if not key:
-        return None
+    if not _WORD.search(key):
+        return None  # nothing searchable (only punctuation): no filter, as for titles
     return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
