@@ -239,22 +239,6 @@ class TicketComment:
     edited_at: datetime | None
 
 
-def staff_comment(row: Any) -> TicketComment:
-    """A comment row (ticket_id, id, body, visibility, author_id, author_name, dates) for staff."""
-    author = "customer" if row["author_id"] is None else "staff"
-    return TicketComment(
-        id=row["id"],
-        ticket_id=row["ticket_id"],
-        body=row["body"],
-        visibility=Visibility(row["visibility"]),
-        author=author,
-        author_id=row["author_id"],
-        author_name=row["author_name"],
-        created_at=row["created_at"],
-        edited_at=row["edited_at"],
-    )
-
-
 @attrs.frozen
 class NewTicket:
     """POST /tickets (admin)."""

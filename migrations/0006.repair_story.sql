@@ -22,10 +22,12 @@ COMMENT ON COLUMN tickets.contact_phone IS 'The phone the customer typed into th
 COMMENT ON COLUMN tickets.contact_email IS 'The e-mail the customer typed into the public request.';
 COMMENT ON COLUMN tickets.contact_comment IS 'The comment the customer typed into the public request.';
 
--- Search by serial/IMEI: lower case without whitespace or dashes, matched as a prefix.
+-- Search by serial/IMEI: lower case without whitespace or dashes, matched as a prefix. Not a
+-- partial index: the planner reads an expression's statistics only from a whole-table index, and
+-- without them guesses a rare word's OR serial match common and walks the newest-first index
+-- (seconds at a million tickets, against a millisecond for a bitmap OR of the two indexes).
 CREATE INDEX tickets_device_serial_idx
-    ON tickets ((regexp_replace(lower(device_serial), '[[:space:]-]+', '', 'g')) text_pattern_ops)
-    WHERE device_serial IS NOT NULL;
+    ON tickets ((regexp_replace(lower(device_serial), '[[:space:]-]+', '', 'g')) text_pattern_ops);
 COMMENT ON INDEX tickets_device_serial_idx IS 'Serial/IMEI without case, spaces or dashes, for prefix search.';
 
 ALTER TABLE users

@@ -1,17 +1,18 @@
 -- Ticket comments: staff notes (internal) and the conversation with the customer (public).
 
 -- name: list_comments
--- A page of a ticket's comments, oldest first; one row with a null comment_id when the ticket has none past `after_id`, no rows when the caller may not see the ticket.
-SELECT t.id AS ticket_id, c.id, c.body, c.visibility, c.author_id, c.author_name, c.created_at,
-       c.edited_at
+-- A page of a ticket's comments as the API shows them, oldest first; one row with a null id when the ticket has none past `after_id`, no rows when the caller may not see the ticket.
+SELECT c.id, t.id AS ticket_id, c.body, c.visibility,
+       CASE WHEN c.author_id IS NULL THEN 'customer' ELSE 'staff' END AS author, c.author_id,
+       CASE WHEN c.author_id IS NULL
+            THEN (SELECT cl.name FROM clients AS cl WHERE cl.id = t.client_id)
+            ELSE (SELECT coalesce(u.display_name, u.email::text) FROM users AS u
+                  WHERE u.id = c.author_id)
+       END AS author_name,
+       c.created_at, c.edited_at
 FROM tickets AS t
 LEFT JOIN LATERAL (
-    SELECT c.id, c.body, c.visibility, c.author_id,
-           CASE WHEN c.author_id IS NULL
-                THEN (SELECT cl.name FROM clients AS cl WHERE cl.id = t.client_id)
-                ELSE (SELECT coalesce(u.display_name, u.email) FROM users AS u WHERE u.id = c.author_id)
-           END AS author_name,
-           c.created_at, c.edited_at
+    SELECT c.id, c.body, c.visibility, c.author_id, c.created_at, c.edited_at
     FROM ticket_comments AS c
     -- The parameter, not t.id: the index range is known when planning (and it comes first).
     WHERE c.ticket_id = :ticket_id AND c.id > :after_id
@@ -28,12 +29,14 @@ WHERE t.id = :ticket_id AND (:assignee_id::bigint IS NULL OR t.assignee_id = :as
 ORDER BY c.id;
 
 -- name: get_comment^
--- One comment of a ticket as staff see it.
-SELECT c.ticket_id, c.id, c.body, c.visibility, c.author_id,
+-- One comment of a ticket as the API shows it to staff.
+SELECT c.id, c.ticket_id, c.body, c.visibility,
+       CASE WHEN c.author_id IS NULL THEN 'customer' ELSE 'staff' END AS author, c.author_id,
        CASE WHEN c.author_id IS NULL
             THEN (SELECT cl.name FROM tickets AS t JOIN clients AS cl ON cl.id = t.client_id
                   WHERE t.id = c.ticket_id)
-            ELSE (SELECT coalesce(u.display_name, u.email) FROM users AS u WHERE u.id = c.author_id)
+            ELSE (SELECT coalesce(u.display_name, u.email::text) FROM users AS u
+                  WHERE u.id = c.author_id)
        END AS author_name,
        c.created_at, c.edited_at
 FROM ticket_comments AS c

@@ -51,7 +51,8 @@ LEFT JOIN LATERAL (
                'id', c.id, 'body', c.body,
                'author', CASE WHEN c.author_id IS NULL THEN 'customer' ELSE 'staff' END,
                'author_name', CASE WHEN c.author_id IS NULL THEN :customer_label
-                                   ELSE coalesce(u.display_name, :staff_label) END,
+                                   ELSE coalesce((SELECT u.display_name FROM users AS u
+                                                  WHERE u.id = c.author_id), :staff_label) END,
                -- ISO 8601 in UTC with a Z, as every timestamp of the API.
                'created_at', (to_json(c.created_at AT TIME ZONE 'UTC') #>> '{}') || 'Z'
            ) ORDER BY c.id) AS comments
@@ -61,7 +62,6 @@ LEFT JOIN LATERAL (
           WHERE ticket_id = t.id AND visibility = 'public'
           ORDER BY id DESC
           LIMIT :max_comments) AS c
-    LEFT JOIN users AS u ON u.id = c.author_id
 ) AS c ON true;
 
 -- name: lock_public_ticket^

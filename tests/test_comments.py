@@ -166,6 +166,8 @@ async def test_comment_of_another_ticket_is_404(api: Api, admin_token: str) -> N
     assert problem(await api.get(path, token=admin_token), 404)["detail"] == "Comment not found."
     assert problem(await api.patch(path, {"body": "x"}, token=admin_token), 404)
     assert problem(await api.delete(path, token=admin_token), 404)
+    beyond = f"/tickets/{ticket}/comments/{2**63}"
+    assert problem(await api.get(beyond, token=admin_token), 404)["detail"] == "Comment not found."
 
 
 @pytest.mark.parametrize(

@@ -163,3 +163,17 @@ async def _schema(url: str) -> list[dict[str, Any]]:
         return [dict(row) for row in await CHECKS["schema_objects"](conn)]
     finally:
         await conn.close()
+
+
+@pytest.mark.parametrize("term", ["зебра", "магнетрон", "sn-1c4e 10050000"])
+async def test_a_rare_term_reads_title_and_serial_indexes_not_the_newest_first_walk(
+    plans_url: str, term: str
+) -> None:
+    """q matches title words OR a serial prefix: both must come from their own indexes.
+
+    Without statistics on the serial expression (a partial index has none for the planner) the
+    OR looks common, and the planner walks all tickets newest first: seconds at a million.
+    """
+    nodes = await _plan(plans_url, *list_sql(**_q(term)))
+    used = {n.get("Index Name") for n in nodes}
+    assert {"tickets_search_idx", "tickets_device_serial_idx"} <= used, used

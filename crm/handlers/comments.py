@@ -10,8 +10,8 @@ from crm.app_keys import CURSOR_SECRET, POOL, QUERIES
 from crm.auth import gated, require
 from crm.errors import Problem, not_found
 from crm.http.requests import path_id, query_params, read_body
-from crm.http.responses import json_response, page_response
-from crm.models import CommentEdit, NewComment, Role, staff_comment
+from crm.http.responses import found, json_response, page_response
+from crm.models import CommentEdit, NewComment, Role, TicketComment
 from crm.pagination import PageRequest, page_request
 from crm.rules import comment_edit_refusal
 
@@ -22,10 +22,7 @@ def _scope(caller: dict[str, Any]) -> int | None:
 
 
 def _comment_id(request: web.Request) -> int:
-    value = int(request.match_info["comment_id"])
-    if not 1 <= value <= 2**63 - 1:
-        raise not_found("Comment")
-    return value
+    return path_id(request, "Comment", "comment_id")
 
 
 async def list_comments(request: web.Request) -> web.Response:
@@ -53,7 +50,8 @@ async def list_comments(request: web.Request) -> web.Response:
     # A ticket with no (further) comments comes back as one row without a comment.
     comments = [row for row in rows if row["id"] is not None]
     key = lambda row: (row["id"],)  # noqa: E731
-    return page_response(request, page, comments, staff_comment, app[CURSOR_SECRET], key=key)
+    # Rows go to JSON as they are: list_comments selects exactly TicketComment's fields, in order.
+    return page_response(request, page, comments, dict, app[CURSOR_SECRET], key=key)
 
 
 async def create_comment(request: web.Request) -> web.Response:
@@ -77,7 +75,7 @@ async def create_comment(request: web.Request) -> web.Response:
     location = app.router["get_ticket_comment"].url_for(
         id=str(ticket_id), comment_id=str(comment_id)
     )
-    return json_response(staff_comment(row), status=201, headers={"Location": str(location)})
+    return json_response(TicketComment(**row), status=201, headers={"Location": str(location)})
 
 
 async def get_comment(request: web.Request) -> web.Response:
@@ -88,9 +86,7 @@ async def get_comment(request: web.Request) -> web.Response:
     if not await app[QUERIES].ticket_visible(app[POOL], id=ticket_id, assignee_id=_scope(caller)):
         raise not_found("Ticket")
     row = await app[QUERIES].get_comment(app[POOL], id=comment_id, ticket_id=ticket_id)
-    if row is None:
-        raise not_found("Comment")
-    return json_response(staff_comment(row))
+    return found(row, TicketComment, "Comment")
 
 
 async def edit_comment(request: web.Request) -> web.Response:
@@ -111,7 +107,7 @@ async def edit_comment(request: web.Request) -> web.Response:
             raise Problem(*refusal)
         await queries.edit_comment(conn, id=comment_id, body=body.body, actor_id=caller["id"])
         row = await queries.get_comment(conn, id=comment_id, ticket_id=ticket_id)
-    return json_response(staff_comment(row))
+    return json_response(TicketComment(**row))
 
 
 async def delete_comment(request: web.Request) -> web.Response:
