@@ -172,3 +172,18 @@ async def test_a_flood_of_wrong_logins_from_one_address_does_not_starve_a_real_l
     # so the bound is also three times a lone login's time (the flood unfair would be ~40 times).
     assert took < max(2.0, 3 * alone), (took, alone)
     assert statuses == [401, 429]
+
+
+async def test_customer_comments_are_limited_per_address(
+    aiohttp_client: Any, settings: Settings, empty_tables: None
+) -> None:
+    api = await _api(aiohttp_client, _limited(settings, public_comment_limit=Limit(2, 3600)))
+    token = (await api.post("/tickets/public", PUBLIC)).body["tracking_token"]
+    path = f"/tickets/public/{token}/comments"
+    for n in range(2):
+        reply = await api.post(path, {"body": f"Спасибо {n}"}, headers=ATTACKER)
+        assert reply.status == 201, reply.body
+    reply = await api.post(path, {"body": "ещё"}, headers=ATTACKER)
+    assert problem(reply, 429)["detail"].startswith("Too many comments from your address")
+    assert _retry_after(reply, 3600) > 3500
+    assert (await api.post(path, {"body": "я"}, headers=CUSTOMER)).status == 201
