@@ -169,8 +169,8 @@ async def test_a_flood_of_wrong_logins_from_one_address_does_not_starve_a_real_l
     statuses = sorted({r.status for r in await asyncio.gather(*flood)})
     assert reply.status == 200, reply.body
     # 2 s on an idle machine; on a loaded one a single argon2 check alone can take that long,
-    # so the bound is also three times a lone login's time (the flood unfair would be ~40 times).
-    assert took < max(2.0, 3 * alone), (took, alone)
+    # so the bound is also five times a lone login's time (an unfair queue would be ~40 times).
+    assert took < max(2.0, 5 * alone), (took, alone)
     assert statuses == [401, 429]
 
 
