@@ -62,7 +62,10 @@ async def create_comment(request: web.Request) -> web.Response:
     app = request.app
     queries = app[QUERIES]
     async with app[POOL].acquire() as conn, conn.transaction():
-        if await queries.lock_ticket(conn, id=ticket_id, assignee_id=_scope(caller)) is None:
+        if (
+            await queries.lock_ticket(conn, id=ticket_id, assignee_id=_scope(caller), expected=None)
+            is None
+        ):
             raise not_found("Ticket")
         comment_id = await queries.insert_comment(
             conn,
@@ -97,7 +100,10 @@ async def edit_comment(request: web.Request) -> web.Response:
     app = request.app
     queries = app[QUERIES]
     async with app[POOL].acquire() as conn, conn.transaction():
-        if await queries.lock_ticket(conn, id=ticket_id, assignee_id=_scope(caller)) is None:
+        if (
+            await queries.lock_ticket(conn, id=ticket_id, assignee_id=_scope(caller), expected=None)
+            is None
+        ):
             raise not_found("Ticket")
         old = await queries.lock_comment(conn, id=comment_id, ticket_id=ticket_id)
         if old is None:
