@@ -1,6 +1,6 @@
 -- Abuse limits: counters every crm process shares (public requests and comments per address,
 -- failed logins per address and per account), one row per bucket and subject.
--- depends: 0004.input_rules
+-- depends: 0006.repair_story
 
 -- UNLOGGED: counters are cheap to lose (a crash forgets them, which only forgives a few
 -- requests) and need no write-ahead log on every public request.

@@ -278,6 +278,8 @@ async def books(url: str, run: Run, samples: list[tuple[float, int]], seconds: f
         f"201s: {len(run.created)}; stored tickets: {len(stored)}; missing: {len(missing)};"
         f" stored twice: {len(doubled)}; stored without a 201: {len(unanswered)}"
     )
+    by_status = dict(collections.Counter(row["status"] for row in stored))
+    print(f"tickets by status at the end: {by_status}")
     print(f"histories that do not lead to their status: {len(broken)}")
     mib = [round(rss / 2**20) for _, rss in samples]
     print(f"workers' RSS (MiB, every 5 s): {mib}")
