@@ -103,9 +103,9 @@ def _wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     shutil.copy2(path, context / source)
     out = tmp_path_factory.mktemp("wheels")
     # As the image builds it: with the locked setuptools this venv has, no isolated build env.
-    build = ["wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", out, context]
+    build: list[str | Path] = ["wheel", "--quiet", "--no-deps", "--no-build-isolation"]
     subprocess.run(  # noqa: S603 (our own build)
-        [sys.executable, "-m", "pip", *build], check=True, timeout=300
+        [sys.executable, "-m", "pip", *build, "--wheel-dir", out, context], check=True, timeout=300
     )
     (wheel,) = out.glob("repair_crm-*.whl")
     return wheel
@@ -119,7 +119,8 @@ def _venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         [sys.executable, "-m", "venv", "--without-pip", venv], check=True, timeout=60
     )
     # This pip installs into the new environment, which saves bootstrapping a pip inside it.
-    pip = [sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "--quiet"]
+    python = venv / "bin" / "python"
+    pip: list[str | Path] = [sys.executable, "-m", "pip", "--python", python, "install", "--quiet"]
     # The image's versions: the lock's, hash-checked; then the wheel with nothing fetched, so a
     # dependency missing from the lock fails here as it would fail the image's --no-index install.
     serve = ROOT / "requirements" / "serve.txt"
