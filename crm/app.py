@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from crm import db
+from crm.app_keys import CALLERS, CURSOR_SECRET, PASSWORDS, POOL, QUERIES, READ_POOL, SETTINGS
 from crm.errors import error_middleware
-from crm.keys import CALLERS, CURSOR_SECRET, PASSWORDS, POOL, QUERIES, READ_POOL, SETTINGS
 from crm.passwords import Passwords
 from crm.queries import load_queries
 from crm.routes import setup_routes

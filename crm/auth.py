@@ -10,8 +10,8 @@ from typing import TypeVar
 import jwt
 from aiohttp import web
 
+from crm.app_keys import CALLERS, POOL, QUERIES, SETTINGS
 from crm.errors import Problem, unauthorized
-from crm.keys import CALLERS, POOL, QUERIES, SETTINGS
 from crm.models import Role
 from crm.settings import Settings
 

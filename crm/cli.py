@@ -116,7 +116,7 @@ def migrate_command(settings: Settings, args: argparse.Namespace) -> int:
 
 def create_admin_command(settings: Settings, args: argparse.Namespace) -> int:
     """Create an admin with the given e-mail."""
-    from crm.admin import create_admin
+    from crm.changes.users import create_admin
 
     password = os.environ.get("CRM_ADMIN_PASSWORD") or getpass.getpass("Password: ")
     with db.database_url(settings) as url:

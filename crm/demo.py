@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 import attrs
 
+from crm.package_files import DEMO_SQL_DIR
 from crm.passwords import Passwords
 from crm.queries import load_queries
 from crm.settings import Settings
@@ -45,7 +46,7 @@ async def fill(
     say: Callable[[str], None] = print,
 ) -> None:
     """Replace the data in `url` by demo data; refuse (HasData) when it has data and not `force`."""
-    queries = load_queries()
+    queries = load_queries(DEMO_SQL_DIR)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
     try:
         password_hash = await passwords.hash(password)

@@ -1,4 +1,4 @@
-"""Keyset pagination for every list: strict query parsing, signed opaque cursors, pages and Link."""
+"""Keyset pagination for every list: page requests, signed opaque cursors, the next link."""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
 from aiohttp import web
-from multidict import MultiDict, MultiMapping
+from multidict import MultiDict
 
-from crm.bodies import json_response
 from crm.errors import FieldError, Problem, ValidationFailed
 
 DEFAULT_PAGE_SIZE = 20
@@ -23,23 +22,6 @@ PAGING = frozenset({"page_size", "cursor"})
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Sort keys for "before everything": the first page uses the same index range as the others.
 NEWEST = (datetime.max.replace(tzinfo=UTC), 2**63 - 1)
-
-
-def query_params(
-    request: web.Request, allowed: Iterable[str], repeatable: Iterable[str] = ()
-) -> MultiMapping[str]:
-    """The query string, refusing (400) unknown parameters and repeats of single-valued ones."""
-    query = request.query
-    allowed, repeatable = set(allowed) | PAGING, set(repeatable)
-    for name in query:
-        if name not in allowed:
-            known = ", ".join(sorted(allowed))
-            raise Problem(400, f"Unknown query parameter '{name}'; this list takes: {known}.")
-        if name not in repeatable and len(query.getall(name)) > 1:
-            raise Problem(400, f"Query parameter '{name}' may be given only once.")
-        if any("\x00" in value for value in query.getall(name)):
-            raise Problem(400, f"Query parameter '{name}' contains a NUL character.")
-    return query
 
 
 @attrs.frozen
@@ -83,20 +65,6 @@ def page_body(
     query.popall("cursor", None)
     query["cursor"] = cursor
     return items, cursor, {"Link": f'<{request.url.with_query(query)}>; rel="next"'}
-
-
-def page_response(
-    request: web.Request,
-    page: PageRequest,
-    rows: Sequence[Any],
-    item: Callable[[Any], Any],
-    secret: bytes,
-    key: Callable[[Any], Sequence[Any]] | None = None,
-) -> web.Response:
-    """The list response: `{"items", "next_cursor"}` with each row as `item(row)`, and Link."""
-    items, cursor, headers = page_body(request, page, rows, key or newest_first, secret)
-    body = {"items": [item(row) for row in items], "next_cursor": cursor}
-    return json_response(body, headers=headers)
 
 
 def contains(term: str | None) -> str | None:

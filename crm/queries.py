@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from crm.resources import SQL_DIR
+from crm.package_files import SQL_DIR
 
 _NAME_LINE = re.compile(r"^--\s*name:\s*(?P<name>\S+)\s*$")
 _NAME = re.compile(r"^(?P<base>[a-z_][a-z0-9_]*)(?P<kind>[\^$!]?)$")

@@ -4,39 +4,50 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from crm.handlers import auth, clients, docs, health, public, tickets, users
+from crm.handlers import clients, docs, health, public, sessions, tickets, ui, users
 
 
 def setup_routes(app: web.Application) -> None:
-    """Register every route the API serves (each is described in openapi.yaml)."""
+    """Register every route the API serves, each named by its operationId in openapi.yaml."""
     docs.setup_docs(app)
+    ui.setup_ui(app)
     app.router.add_routes(
         [
-            web.get("/healthz", health.healthz, allow_head=False),
-            web.get("/readyz", health.readyz, allow_head=False),
-            web.get("/openapi.yaml", docs.openapi_yaml, allow_head=False),
-            web.get("/openapi.json", docs.openapi_json, allow_head=False),
-            web.get("/docs", docs.docs_page, allow_head=False),
-            web.post("/auth/login", auth.login),
-            web.get("/auth/me", auth.me, allow_head=False),
-            web.post("/auth/register", auth.register),
-            web.get("/users", users.list_users, allow_head=False),
-            web.post("/users", users.create_user),
-            web.get(r"/users/{id:\d+}", users.get_user, allow_head=False),
-            web.patch(r"/users/{id:\d+}", users.update_user),
-            web.delete(r"/users/{id:\d+}", users.delete_user),
-            web.get("/clients", clients.list_clients, allow_head=False),
-            web.post("/clients", clients.create_client),
-            web.get(r"/clients/{id:\d+}", clients.get_client, allow_head=False),
-            web.patch(r"/clients/{id:\d+}", clients.update_client),
-            web.delete(r"/clients/{id:\d+}", clients.delete_client),
-            web.post("/tickets/public", public.create_public_ticket),
-            web.get("/tickets/public/{tracking_token}", public.get_public_ticket, allow_head=False),
-            web.get("/tickets", tickets.list_tickets, allow_head=False),
-            web.post("/tickets", tickets.create_ticket),
-            web.get(r"/tickets/{id:\d+}", tickets.get_ticket, allow_head=False),
-            web.patch(r"/tickets/{id:\d+}", tickets.patch_ticket),
-            web.delete(r"/tickets/{id:\d+}", tickets.delete_ticket),
-            web.get(r"/tickets/{id:\d+}/events", tickets.list_events, allow_head=False),
+            web.get("/healthz", health.healthz, allow_head=False, name="get_health"),
+            web.get("/readyz", health.readyz, allow_head=False, name="get_readiness"),
+            web.get("/openapi.yaml", docs.openapi_yaml, allow_head=False, name="get_openapi_yaml"),
+            web.get("/openapi.json", docs.openapi_json, allow_head=False, name="get_openapi_json"),
+            web.get("/docs", docs.docs_page, allow_head=False, name="get_docs_page"),
+            web.post("/auth/login", sessions.login, name="login"),
+            web.get("/auth/me", sessions.me, allow_head=False, name="get_me"),
+            web.post("/auth/register", sessions.register, name="register"),
+            web.get("/users", users.list_users, allow_head=False, name="list_users"),
+            web.post("/users", users.create_user, name="create_user"),
+            web.get(r"/users/{id:\d+}", users.get_user, allow_head=False, name="get_user"),
+            web.patch(r"/users/{id:\d+}", users.update_user, name="update_user"),
+            web.delete(r"/users/{id:\d+}", users.delete_user, name="delete_user"),
+            web.get("/clients", clients.list_clients, allow_head=False, name="list_clients"),
+            web.post("/clients", clients.create_client, name="create_client"),
+            web.get(r"/clients/{id:\d+}", clients.get_client, allow_head=False, name="get_client"),
+            web.patch(r"/clients/{id:\d+}", clients.update_client, name="update_client"),
+            web.delete(r"/clients/{id:\d+}", clients.delete_client, name="delete_client"),
+            web.post("/tickets/public", public.create_public_ticket, name="create_public_ticket"),
+            web.get(
+                "/tickets/public/{tracking_token}",
+                public.get_public_ticket,
+                allow_head=False,
+                name="get_public_ticket",
+            ),
+            web.get("/tickets", tickets.list_tickets, allow_head=False, name="list_tickets"),
+            web.post("/tickets", tickets.create_ticket, name="create_ticket"),
+            web.get(r"/tickets/{id:\d+}", tickets.get_ticket, allow_head=False, name="get_ticket"),
+            web.patch(r"/tickets/{id:\d+}", tickets.patch_ticket, name="update_ticket"),
+            web.delete(r"/tickets/{id:\d+}", tickets.delete_ticket, name="delete_ticket"),
+            web.get(
+                r"/tickets/{id:\d+}/events",
+                tickets.list_events,
+                allow_head=False,
+                name="list_ticket_events",
+            ),
         ]
     )

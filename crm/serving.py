@@ -36,7 +36,7 @@ def serve(settings: Settings, host: str, port: int, *, reuse_port: bool = False)
 def accept_utf8_request_targets() -> None:
     """Parse requests with aiohttp's Python parser, which takes raw UTF-8 in the request target.
 
-    curl sends `?q=стиралка` as raw UTF-8 bytes (the seed's own example does), and the C parser
+    curl sends `?q=стиралка` as raw UTF-8 bytes, and the C parser
     (llhttp) refuses them with a plain-text 400; browsers and most clients percent-encode and are
     unaffected. The Python parser still refuses control characters. Cost: about 25 µs a request.
     """

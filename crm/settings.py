@@ -9,7 +9,7 @@ from pathlib import Path
 
 import attrs
 
-# The seed's placeholder, refused outside ENV=local.
+# The original description's placeholder, refused outside ENV=local.
 DEFAULT_JWT_SECRET = "change_me_in_prod"  # noqa: S105
 MIN_SECRET_BYTES = 32
 
@@ -86,7 +86,7 @@ def _database_url(name: str, raw: str | None) -> str | None:
     scheme, sep, rest = raw.strip().partition("://")
     if not sep:
         raise ConfigError(f"{name} must be a postgresql:// URL, got {raw!r}")
-    # The seed's SQLAlchemy form names its driver; asyncpg wants the plain scheme.
+    # The SQLAlchemy form (postgresql+asyncpg) names its driver; asyncpg wants the plain scheme.
     if scheme not in ("postgresql", "postgres", "postgresql+asyncpg", "postgresql+psycopg"):
         raise ConfigError(f"{name} must be a postgresql:// URL, got scheme {scheme!r}")
     return f"postgresql://{rest}"

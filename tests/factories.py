@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from crm.keys import PASSWORDS, POOL, QUERIES
+from crm.app_keys import PASSWORDS, POOL, QUERIES
 from crm.queries import load_queries
 from tests.api import Api
 

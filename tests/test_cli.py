@@ -8,10 +8,14 @@ from pathlib import Path
 import pytest
 
 from crm.cli import main
-from crm.resources import MIGRATIONS_DIR
+from crm.package_files import MIGRATIONS_DIR
 from tests.api import Api
 from tests.conftest import TEST_SECRET, recreate_database
 from tests.e2e.server import clean_env, free_port, raw_get, request, run_crm, serving
+
+MIGRATIONS = sorted(
+    p.stem for p in MIGRATIONS_DIR.glob("*.sql") if not p.stem.endswith(".rollback")
+)
 
 
 @pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["create-admin"]])
@@ -50,10 +54,7 @@ def _local_env(tmp_path: Path) -> dict[str, str]:
 def test_embedded_database_serves_refuses_a_second_run_and_survives_restart(
     local_env: dict[str, str],
 ) -> None:
-    assert (
-        run_crm("migrate", env=local_env).stdout
-        == "applied: 0001.initial, 0002.list_plans, 0003.ticket_rows\n"
-    )
+    assert run_crm("migrate", env=local_env).stdout == f"applied: {', '.join(MIGRATIONS)}\n"
     with serving(local_env) as base:
         user = {"email": "a@example.com", "password": "admin123", "password_confirm": "admin123"}
         assert request(f"{base}/auth/register", {**user, "role": "admin"})[0] == 201
@@ -68,8 +69,8 @@ def test_embedded_database_serves_refuses_a_second_run_and_survives_restart(
         assert status == 200 and body["token_type"] == "bearer"
 
 
-def test_seed_search_curl_with_raw_utf8_in_the_url_works(local_env: dict[str, str]) -> None:
-    """curl sends the seed's `?q=стиралка` as raw UTF-8 bytes; the service must take them."""
+def test_search_by_curl_with_raw_utf8_in_the_url_works(local_env: dict[str, str]) -> None:
+    """curl sends `?q=стиралка` as raw UTF-8 bytes; the service must take them."""
     assert run_crm("migrate", env=local_env).returncode == 0
     with serving(local_env) as base:
         user = {"email": "a@example.com", "password": "admin123", "password_confirm": "admin123"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm.keys import POOL
+from crm.app_keys import POOL
 from tests.api import Api
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from yarl import URL
 
-from crm.keys import POOL, QUERIES
+from crm.app_keys import POOL, QUERIES
 from crm.pagination import NEWEST
 from tests.api import Api, problem
 from tests.factories import admin_token, check, make_client, make_user

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from tests.api import Api
 from tests.factories import check
 
-SEED_REQUEST = {
+EXAMPLE_REQUEST = {
     "title": "Не включается стиралка",
     "description": "После щелчка выбивает автомат",
     "scheduled_at": "2025-01-14T10:00:00Z",
@@ -23,11 +24,11 @@ SEED_REQUEST = {
 
 
 def _request(**changes: Any) -> dict[str, Any]:
-    return {**SEED_REQUEST, **changes}
+    return {**EXAMPLE_REQUEST, **changes}
 
 
-async def test_seed_request_creates_client_ticket_and_created_event(api: Api) -> None:
-    reply = await api.post("/tickets/public", SEED_REQUEST)
+async def test_example_request_creates_client_ticket_and_created_event(api: Api) -> None:
+    reply = await api.post("/tickets/public", EXAMPLE_REQUEST)
     assert reply.status == 201
     body = reply.body
     token = body.pop("tracking_token")
@@ -60,7 +61,7 @@ async def test_seed_request_creates_client_ticket_and_created_event(api: Api) ->
 
 
 async def test_customer_follows_the_request_by_token_and_sees_nothing_else(api: Api) -> None:
-    created = (await api.post("/tickets/public", SEED_REQUEST)).body
+    created = (await api.post("/tickets/public", EXAMPLE_REQUEST)).body
     reply = await api.get(f"/tickets/public/{created['tracking_token']}")
     assert reply.status == 200
     assert reply.body == {
@@ -116,7 +117,7 @@ async def test_unknown_tracking_token_is_404(api: Api, token: str) -> None:
         (_request(status="done"), [{"field": "status", "message": "unknown field"}]),
         (_request(assignee_id=1), [{"field": "assignee_id", "message": "unknown field"}]),
         (_request(client_id=1), [{"field": "client_id", "message": "unknown field"}]),
-        ({"client": SEED_REQUEST["client"]}, [{"field": "title", "message": "is required"}]),
+        ({"client": EXAMPLE_REQUEST["client"]}, [{"field": "title", "message": "is required"}]),
         (_request(client="Иван"), [{"field": "client", "message": "must be a JSON object"}]),
     ],
 )
@@ -130,7 +131,7 @@ async def test_requests_a_shop_cannot_act_on_are_422(
 
 
 async def test_returning_customer_by_phone_in_any_format_keeps_one_client(api: Api) -> None:
-    first = await api.post("/tickets/public", SEED_REQUEST)
+    first = await api.post("/tickets/public", EXAMPLE_REQUEST)
     again = _request(
         title="Течёт холодильник", client={"name": "Ваня", "phone": "+38 067 111-22-33"}
     )
@@ -144,7 +145,7 @@ async def test_returning_customer_by_phone_in_any_format_keeps_one_client(api: A
 async def test_returning_customer_by_email_in_any_case_is_not_overwritten(
     api: Api, admin_token: str
 ) -> None:
-    await api.post("/tickets/public", SEED_REQUEST)
+    await api.post("/tickets/public", EXAMPLE_REQUEST)
     again = _request(
         client={"name": "Someone Else", "email": "IVAN@example.com", "comment": "hacked"}
     )
@@ -156,8 +157,8 @@ async def test_returning_customer_by_email_in_any_case_is_not_overwritten(
 
 async def test_retry_with_the_same_idempotency_key_returns_the_first_answer(api: Api) -> None:
     headers = {"Idempotency-Key": "order-42"}
-    first = await api.post("/tickets/public", SEED_REQUEST, headers=headers)
-    retry = await api.post("/tickets/public", SEED_REQUEST, headers=headers)
+    first = await api.post("/tickets/public", EXAMPLE_REQUEST, headers=headers)
+    retry = await api.post("/tickets/public", EXAMPLE_REQUEST, headers=headers)
     assert (first.status, retry.status) == (201, 201)
     assert retry.body == first.body
     assert retry.headers["Location"] == first.headers["Location"]
@@ -172,7 +173,7 @@ async def test_retry_with_the_same_idempotency_key_returns_the_first_answer(api:
 
 async def test_same_idempotency_key_with_another_body_is_409(api: Api) -> None:
     headers = {"Idempotency-Key": "order-42"}
-    await api.post("/tickets/public", SEED_REQUEST, headers=headers)
+    await api.post("/tickets/public", EXAMPLE_REQUEST, headers=headers)
     reply = await api.post("/tickets/public", _request(title="Другое"), headers=headers)
     assert reply.status == 409
     assert reply.body["detail"] == "This Idempotency-Key was used with a different request body."
@@ -180,13 +181,15 @@ async def test_same_idempotency_key_with_another_body_is_409(api: Api) -> None:
 
 
 async def test_different_keys_create_different_tickets(api: Api) -> None:
-    await api.post("/tickets/public", SEED_REQUEST, headers={"Idempotency-Key": "a"})
-    await api.post("/tickets/public", SEED_REQUEST, headers={"Idempotency-Key": "b"})
+    await api.post("/tickets/public", EXAMPLE_REQUEST, headers={"Idempotency-Key": "a"})
+    await api.post("/tickets/public", EXAMPLE_REQUEST, headers={"Idempotency-Key": "b"})
     assert (await check(api, "count_rows"))["tickets"] == 2
 
 
 async def test_malformed_idempotency_key_is_400(api: Api) -> None:
-    reply = await api.post("/tickets/public", SEED_REQUEST, headers={"Idempotency-Key": "x" * 256})
+    reply = await api.post(
+        "/tickets/public", EXAMPLE_REQUEST, headers={"Idempotency-Key": "x" * 256}
+    )
     assert reply.status == 400
     assert (await check(api, "count_rows"))["tickets"] == 0
 
@@ -200,3 +203,19 @@ async def test_nul_characters_are_422_not_a_database_error(api: Api) -> None:
         {"field": "client.name", "message": "must not contain NUL characters"}
     ]
     assert (await check(api, "count_rows"))["tickets"] == 0
+
+
+@pytest.mark.parametrize(
+    ("age", "replayed"), [(timedelta(hours=23, minutes=59), True), (timedelta(hours=24), False)]
+)
+async def test_an_idempotency_key_is_remembered_for_24_hours(
+    api: Api, age: timedelta, replayed: bool
+) -> None:
+    headers = {"Idempotency-Key": "retry-me"}
+    first = await api.post("/tickets/public", EXAMPLE_REQUEST, headers=headers)
+    await check(api, "age_idempotency_key", key="retry-me", age=age)
+    again = await api.post("/tickets/public", EXAMPLE_REQUEST, headers=headers)
+    assert again.status == 201
+    assert (again.body["id"] == first.body["id"]) is replayed
+    assert ("Idempotent-Replayed" in again.headers) is replayed
+    assert (await check(api, "count_rows"))["tickets"] == (1 if replayed else 2)

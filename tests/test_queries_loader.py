@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from crm.package_files import DEMO_SQL_DIR
 from crm.queries import QueryFileError, convert_params, load_queries, parse_file
 
 CRM = Path(__file__).resolve().parent.parent / "crm"
@@ -58,10 +59,15 @@ async def test_a_query_refuses_missing_or_extra_parameters() -> None:
         await query(None, user_id=1)
 
 
+def test_the_serving_app_does_not_load_demo_queries() -> None:
+    assert [q.name for q in load_queries() if q.name.startswith("demo_")] == []
+    assert all(q.name.startswith("demo_") for q in load_queries(DEMO_SQL_DIR))
+
+
 def test_every_query_the_code_calls_exists_and_every_query_is_called() -> None:
-    queries = load_queries()
+    queries = {q.name: q for q in [*load_queries(), *load_queries(DEMO_SQL_DIR)]}
     code = "\n".join(p.read_text() for p in CRM.rglob("*.py") if p.name != "queries.py")
     names = set(re.findall(r"(?:QUERIES\]|queries|load_queries\(\))\.(\w+)\(", code))
     assert names, "no query calls found"
     assert sorted(name for name in names if name not in queries) == []
-    assert sorted(q.name for q in queries if q.name not in names) == []
+    assert sorted(name for name in queries if name not in names) == []

@@ -26,7 +26,7 @@ def test_defaults_on_a_local_machine(tmp_path: Path) -> None:
     assert (tmp_path / "jwt-secret").stat().st_mode & 0o777 == 0o600
 
 
-def test_seed_style_database_url_is_accepted() -> None:
+def test_sqlalchemy_style_database_url_is_accepted() -> None:
     settings = Settings.from_env(
         {
             "DATABASE_URL": "postgresql+asyncpg://postgres:postgres@db:5432/repair_db",

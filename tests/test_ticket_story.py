@@ -1,14 +1,14 @@
-"""The seed's whole story over HTTP: public request, assignment, the worker's flow, the history."""
+"""The whole story over HTTP: public request, assignment, the worker's flow, the history."""
 
 from __future__ import annotations
 
 from tests.api import Api
 from tests.factories import user_and_token
-from tests.test_public_requests import SEED_REQUEST
+from tests.test_public_requests import EXAMPLE_REQUEST
 
 
 async def test_public_request_to_done_is_visible_in_the_history(api: Api, admin_token: str) -> None:
-    created = await api.post("/tickets/public", SEED_REQUEST)
+    created = await api.post("/tickets/public", EXAMPLE_REQUEST)
     ticket, token = created.body["id"], created.body["tracking_token"]
     worker, worker_token = await user_and_token(api, "worker@example.com")
 

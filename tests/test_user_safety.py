@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from crm import rules
-from crm.keys import POOL, QUERIES
+from crm.app_keys import POOL, QUERIES
 from crm.models import Role
 from tests.api import Api, problem
 from tests.factories import (

@@ -19,7 +19,7 @@ def _moment(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-async def test_seed_create_worker_curl_body_makes_a_worker_who_can_log_in(api: Api) -> None:
+async def test_create_worker_curl_body_makes_a_worker_who_can_log_in(api: Api) -> None:
     _, token = await admin_token(api)
     body = {"email": "work2@example.com", "role": "worker", "password": "worker123"}
     reply = await api.post("/users", body, token=token)

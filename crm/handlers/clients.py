@@ -8,14 +8,14 @@ import asyncpg
 from aiohttp import web
 
 from crm import rules
+from crm.app_keys import CURSOR_SECRET, POOL, QUERIES, READ_POOL
 from crm.auth import require
-from crm.bodies import created, found, path_id, read_body, read_patch
 from crm.convert import Search, phone_search
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
-from crm.keys import CURSOR_SECRET, POOL, QUERIES, READ_POOL
+from crm.http.requests import path_id, query_params, query_value, read_body, read_patch
+from crm.http.responses import created, found, page_response
 from crm.models import Client, ClientPatch, NewClient, Role
-from crm.pagination import after_newest, contains, page_request, page_response, query_params
-from crm.params import query_value
+from crm.pagination import after_newest, contains, page_request
 
 FIELDS = ("name", "phone", "email", "comment")
 HAS_TICKETS = "The client has tickets; a client is never deleted with its tickets."
@@ -39,7 +39,7 @@ async def create_client(request: web.Request) -> web.Response:
     _need_contact(body)
     app = request.app
     row = await app[QUERIES].insert_client(app[POOL], **_values(body))
-    return created(row, Client, "clients")
+    return created(request, row, Client, "get_client")
 
 
 async def get_client(request: web.Request) -> web.Response:

@@ -10,7 +10,7 @@ import swagger_ui
 import yaml
 from aiohttp import web
 
-from crm.resources import OPENAPI_PATH
+from crm.package_files import OPENAPI_PATH
 
 # Swagger UI 5 (renders OpenAPI 3.1), packaged in swagger-ui-py: no CDN, works offline.
 ASSETS = Path(swagger_ui.__file__).resolve().parent / "static"

@@ -6,8 +6,8 @@ import asyncio
 
 from aiohttp import web
 
+from crm.app_keys import POOL, QUERIES
 from crm.errors import Problem
-from crm.keys import POOL, QUERIES
 
 
 async def healthz(request: web.Request) -> web.Response:

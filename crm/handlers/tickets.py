@@ -7,16 +7,25 @@ from typing import Any
 
 from aiohttp import web
 
+from crm.app_keys import CURSOR_SECRET, POOL, QUERIES, READ_POOL
 from crm.auth import CHECKED, gated, require
-from crm.bodies import created, found, path_id, read_body, read_patch
+from crm.changes.tickets import change_ticket
 from crm.convert import Search
 from crm.errors import FieldError, ValidationFailed, not_found
-from crm.keys import CURSOR_SECRET, POOL, QUERIES, READ_POOL
+from crm.http.requests import (
+    bool_param,
+    enum_params,
+    int_param,
+    path_id,
+    query_params,
+    query_value,
+    read_body,
+    read_patch,
+)
+from crm.http.responses import created, found, page_response
 from crm.models import NewTicket, Role, Ticket, TicketEvent, TicketPatch, TicketStatus
-from crm.pagination import PageRequest, after_newest, page_request, page_response, query_params
-from crm.params import bool_param, enum_params, int_param, query_value
+from crm.pagination import PageRequest, after_newest, page_request
 from crm.search import title_query
-from crm.ticket_changes import change_ticket
 
 LIST_FILTERS = ("q", "status", "assignee_id", "client_id", "unassigned")
 NULLABLE = ("description", "scheduled_at", "assignee_id")
@@ -104,7 +113,7 @@ async def create_ticket(request: web.Request) -> web.Response:
             actor_id=caller["id"],
         )
         row = await queries.get_ticket(conn, id=ticket["id"], assignee_id=None, **CHECKED)
-    return created(row, Ticket, "tickets")
+    return created(request, row, Ticket, "get_ticket")
 
 
 async def patch_ticket(request: web.Request) -> web.Response:

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
-import asyncpg
 from aiohttp import web
 
-from crm import rules
+from crm.app_keys import CURSOR_SECRET, PASSWORDS, POOL, QUERIES, READ_POOL
 from crm.auth import require
-from crm.bodies import created, found, path_id, read_body, read_patch
+from crm.changes import users
 from crm.convert import Search
-from crm.errors import Problem, not_found
-from crm.keys import CURSOR_SECRET, PASSWORDS, POOL, QUERIES, READ_POOL
+from crm.errors import not_found
+from crm.http.requests import path_id, query_params, query_value, read_body, read_patch
+from crm.http.responses import created, found, page_response
 from crm.models import NewUser, Role, User, UserPatch
-from crm.pagination import after_newest, contains, page_request, page_response, query_params
-from crm.params import query_value
-
-EMAIL_TAKEN = "A user with this e-mail already exists."
+from crm.pagination import after_newest, contains, page_request
 
 
 async def list_users(request: web.Request) -> web.Response:
@@ -36,18 +33,11 @@ async def create_user(request: web.Request) -> web.Response:
     """Create a user: 201 with Location, 409 when the e-mail is taken in any case."""
     await require(request, Role.ADMIN)
     body = await read_body(request, NewUser)
-    return await insert_user(request.app, body.email, body.password, body.role)
-
-
-async def insert_user(app: web.Application, email: str, password: str, role: Role) -> web.Response:
-    """Hash the password and store the user; the 201 response, or 409 for a taken e-mail."""
-    password_hash = await app[PASSWORDS].hash(password)
-    row = await app[QUERIES].insert_user(
-        app[POOL], email=email, password_hash=password_hash, role=role.value
+    app = request.app
+    row = await users.insert_user(
+        app[POOL], app[QUERIES], app[PASSWORDS], body.email, body.password, body.role
     )
-    if row is None:
-        raise Problem(409, EMAIL_TAKEN)
-    return created(row, User, "users")
+    return created(request, row, User, "get_user")
 
 
 async def get_user(request: web.Request) -> web.Response:
@@ -64,25 +54,9 @@ async def update_user(request: web.Request) -> web.Response:
     user_id = path_id(request, "User")
     body, _ = await read_patch(request, UserPatch)
     app = request.app
-    # Hashed before the transaction: argon2 is slow and the admin rows are locked inside it.
-    password_hash = await app[PASSWORDS].hash(body.password) if body.password else None
-    async with app[POOL].acquire() as conn, conn.transaction():
-        action = rules.admin_removal(body.role, body.active)
-        await _keep_an_admin(conn, app, action, caller["id"], user_id)
-        try:
-            row = await app[QUERIES].update_user(
-                conn,
-                id=user_id,
-                email=body.email,
-                password_hash=password_hash,
-                role=body.role,
-                active=body.active,
-            )
-        except asyncpg.UniqueViolationError:
-            raise Problem(409, EMAIL_TAKEN) from None
-        if row is not None and (body.active is False or body.role is Role.ADMIN):
-            # Only active workers hold tickets: their open ones go back to the queue.
-            await app[QUERIES].release_open_tickets(conn, user_id=user_id, actor_id=caller["id"])
+    row = await users.update_user(
+        app[POOL], app[QUERIES], app[PASSWORDS], cast(int, caller["id"]), user_id, body
+    )
     return found(row, User, "User")
 
 
@@ -91,21 +65,6 @@ async def delete_user(request: web.Request) -> web.Response:
     caller = await require(request, Role.ADMIN)
     user_id = path_id(request, "User")
     app = request.app
-    async with app[POOL].acquire() as conn, conn.transaction():
-        await _keep_an_admin(conn, app, "delete", caller["id"], user_id)
-        if await app[QUERIES].delete_user(conn, id=user_id) is None:
-            raise not_found("User")
-        await app[QUERIES].release_open_tickets(conn, user_id=user_id, actor_id=caller["id"])
+    if not await users.delete_user(app[POOL], app[QUERIES], cast(int, caller["id"]), user_id):
+        raise not_found("User")
     return web.Response(status=204)
-
-
-async def _keep_an_admin(
-    conn: Any, app: web.Application, action: str | None, caller_id: object, user_id: int
-) -> None:
-    # The lock makes concurrent removals queue, so each sees the admins the others left.
-    if action is None:
-        return
-    admins = [row["id"] for row in await app[QUERIES].lock_active_admins(conn)]
-    conflict = rules.admin_removal_conflict(action, cast(int, caller_id), user_id, admins)
-    if conflict:
-        raise Problem(409, conflict)

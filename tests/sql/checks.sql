@@ -118,3 +118,7 @@ SELECT con.conname, pg_get_constraintdef(con.oid), obj_description(con.oid, 'pg_
 FROM pg_constraint AS con
 JOIN pg_namespace AS n ON n.oid = con.connamespace AND n.nspname = 'public'
 ORDER BY name, definition;
+
+-- name: age_idempotency_key!
+-- Make a stored answer look as old as :age (an interval such as '24 hours').
+UPDATE idempotency_keys SET created_at = now() - :age::interval WHERE key = :key;

@@ -18,5 +18,7 @@ def data_path(name: str, *, packaged_as: str | None = None) -> Path:
 
 
 SQL_DIR = data_path("sql")
+# Loaded only by `crm demo-data`, never by the serving app.
+DEMO_SQL_DIR = SQL_DIR / "demo"
 MIGRATIONS_DIR = data_path("migrations")
 OPENAPI_PATH = data_path("openapi.yaml", packaged_as="contract/openapi.yaml")

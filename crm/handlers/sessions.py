@@ -5,10 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from crm import auth
-from crm.bodies import json_response, read_body
+from crm.app_keys import PASSWORDS, POOL, QUERIES, SETTINGS
+from crm.changes import users
 from crm.errors import FieldError, ValidationFailed, not_found, unauthorized
-from crm.handlers import users
-from crm.keys import PASSWORDS, POOL, QUERIES, SETTINGS
+from crm.http.requests import read_body
+from crm.http.responses import created, json_response
 from crm.models import AccessToken, LoginRequest, RegisterRequest, User
 
 
@@ -42,4 +43,7 @@ async def register(request: web.Request) -> web.Response:
     body = await read_body(request, RegisterRequest)
     if body.password != body.password_confirm:
         raise ValidationFailed([FieldError("password_confirm", "must match password")])
-    return await users.insert_user(app, body.email, body.password, body.role)
+    row = await users.insert_user(
+        app[POOL], app[QUERIES], app[PASSWORDS], body.email, body.password, body.role
+    )
+    return created(request, row, User, "get_user")

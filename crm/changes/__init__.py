@@ -1,0 +1,1 @@
+"""Changes that span several statements: rules, SQL, history in one transaction."""

@@ -1,0 +1,1 @@
+"""HTTP edges: reading a request (requests.py) and writing a response (responses.py)."""
