@@ -27,6 +27,20 @@ class Result:
     p99_ms: float | None = None
     non_2xx: int = 0
     socket_errors: int = 0
+    requests: int = 0
+    # CPU seconds the server process(es) and PostgreSQL's processes used during the run.
+    server_cpu_s: float = 0.0
+    pg_cpu_s: float = 0.0
+
+    @property
+    def server_us(self) -> float | None:
+        """The server's CPU time per request, in µs."""
+        return self.server_cpu_s / self.requests * 1e6 if self.requests else None
+
+    @property
+    def pg_us(self) -> float | None:
+        """PostgreSQL's CPU time per request, in µs."""
+        return self.pg_cpu_s / self.requests * 1e6 if self.requests else None
 
 
 @attrs.frozen
@@ -47,6 +61,9 @@ def merge(first: Result, second: Result) -> Result:
         p99_ms=max(first.p99_ms or 0, second.p99_ms or 0),
         non_2xx=first.non_2xx + second.non_2xx,
         socket_errors=first.socket_errors + second.socket_errors,
+        requests=first.requests + second.requests,
+        server_cpu_s=first.server_cpu_s + second.server_cpu_s,
+        pg_cpu_s=first.pg_cpu_s + second.pg_cpu_s,
     )
 
 
@@ -81,6 +98,7 @@ def wrk(
         p99_ms=values["p99_us"] / 1000,
         non_2xx=values["non2xx"],
         socket_errors=values["socket_errors"],
+        requests=values["requests"],
     )
 
 
