@@ -178,7 +178,7 @@ async def test_a_generic_plan_ignores_the_filters_the_check_above_guards(plans_u
         await conn.close()
     # Without parameters psycopg sends the simple protocol, where `$n` may stay unbound.
     with psycopg.connect(plans_url) as sync:
-        row = sync.execute(f"EXPLAIN (GENERIC_PLAN, FORMAT JSON) {sql}").fetchone()  # type: ignore[arg-type]
+        row = sync.execute(f"EXPLAIN (GENERIC_PLAN, FORMAT JSON) {sql}").fetchone()
     generic = json.dumps(row[0] if row else None)
     assert plans["generic_plans"] == RUNS
     assert _PARAMETER.search(generic)
