@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import orjson
 from aiohttp import web
 
@@ -26,6 +27,7 @@ from crm.queries import load_queries
 from crm.settings import Settings
 
 POOL: web.AppKey[Any] = web.AppKey("pool")
+PLAIN_POOL: web.AppKey[Any] = web.AppKey("plain_pool")
 PLAIN = load_queries(Path(__file__).parent)
 JSON = "application/json"
 
@@ -60,7 +62,8 @@ def make_app(url: str, spec: dict[str, Any]) -> web.Application:
         text, args = queries[request.match_info["name"]]
         if "id" in request.query:  # GET /tickets/{id} rotates ids as the real scenario does
             args = [int(request.query["id"]), *args[1:]]
-        return await request.app[POOL].fetch(text, *args)
+        pool = request.app[POOL] if queries is ours else request.app[PLAIN_POOL]
+        return await pool.fetch(text, *args)
 
     async def sql(request: web.Request) -> web.Response:
         return _rows(await run(request, ours))
@@ -82,20 +85,30 @@ def make_app(url: str, spec: dict[str, Any]) -> web.Application:
             "tracking_token": secrets.token_urlsafe(24),
         }
         sql = PLAIN["plain_public_request"].sql
-        row = await request.app[POOL].fetchrow(sql, *_args("plain_public_request", values))
+        row = await request.app[PLAIN_POOL].fetchrow(sql, *_args("plain_public_request", values))
         return web.Response(body=orjson.dumps(dict(row)), status=201, content_type=JSON)
 
     async def plain_patch(request: web.Request) -> web.Response:
         body = orjson.loads(await request.read())
         values = {"id": int(request.match_info["id"]), "status": body["status"], "actor_id": 1}
         sql = PLAIN["plain_status_change"].sql
-        row = await request.app[POOL].fetchrow(sql, *_args("plain_status_change", values))
+        row = await request.app[PLAIN_POOL].fetchrow(sql, *_args("plain_status_change", values))
         return web.Response(body=orjson.dumps(dict(row)), content_type=JSON)
 
     async def pool(app: web.Application) -> Any:
-        # The service's own pool settings, so the database side is the same.
-        app[POOL] = await db.create_pool(url, Settings(jwt_secret="x" * 32))
+        # /sql: the service's own pool settings, so the database side is the same as ours.
+        settings = Settings(jwt_secret="x" * 32)
+        app[POOL] = await db.create_pool(url, settings)
+        # /plain: asyncpg's defaults (its SQL has no optional filters to plan per call), as many
+        # connections as ours.
+        app[PLAIN_POOL] = await asyncpg.create_pool(
+            url,
+            min_size=settings.pool_min_size,
+            max_size=settings.pool_max_size,
+            server_settings={"timezone": "UTC"},
+        )
         yield
+        await app[PLAIN_POOL].close()
         await app[POOL].close()
 
     app = web.Application()

@@ -58,6 +58,13 @@ def row(scenario: Scenario, ours: Result, ceilings: dict[str, Result], our_list:
     )
 
 
+def per_core(result: Result | None) -> str:
+    """What one core of the server and one of PostgreSQL would carry at this CPU cost."""
+    if result is None or not result.server_us or not result.pg_us:
+        return "-"
+    return f"server {1e6 / result.server_us:,.0f}/s, PostgreSQL {1e6 / result.pg_us:,.0f}/s"
+
+
 def machine() -> str:
     """Where and when the numbers were taken, with the load other work put on the machine."""
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

@@ -197,6 +197,10 @@ def _print(m: Measured, size: data.Size, args: argparse.Namespace, machine: str)
         f" server RSS after the bench: {m.rss_mib:.0f} MiB (target < 150)"
     )
     print(f"load after the run: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print("requests/s one busy core would carry (1e6 / CPU µs a request), ours | plainest:")
+    for s in m.reads[:1] + m.reads[-1:] + m.writes[:2]:
+        ours, plain = m.ours[s.name], m.ceilings.get(s.name, {}).get("plain")
+        print(f"  {s.label:<32} {report.per_core(ours)} | {report.per_core(plain)}")
 
 
 def main() -> int:
