@@ -12,17 +12,27 @@ from tests.bench.scenarios import Scenario
 P99_TARGET_MS = 50.0
 HEADER = (
     f"{'scenario':<34}{'req/s':>7}{'p50':>7}{'p99':>7}{'err':>4}{'srv µs':>9}{'pg µs':>7}"
-    f"{'/plain':>7}{'/bare':>6}{'/http':>6}{'/pgb':>6}{'plain srv':>10}{'pg µs':>7}  target"
+    f"{'/plain':>7}{'cpu':>5}{'/bare':>6}{'/http':>6}{'/pgb':>6}{'plain srv':>10}{'pg µs':>7}"
+    "  target"
 )
 LEGEND = (
     "req/s, p50/p99 ms, errors and CPU µs a request (server, PostgreSQL) are ours; /plain /bare"
-    " /http /pgb are our rate over each ceiling's, measured in the same run; 'plain srv, pg µs'"
-    " is the plainest ceiling's CPU a request."
+    " /http /pgb are our rate over each ceiling's, measured in the same run; 'cpu' is the"
+    " plainest ceiling's CPU a request (server + PostgreSQL) over ours; 'plain srv, pg µs' is"
+    " the plainest ceiling's CPU a request."
 )
 
 
 def _ratio(ours: Result, ceiling: Result | None) -> str:
     return f"{ours.rps / ceiling.rps:.0%}" if ceiling and ceiling.rps else "-"
+
+
+def _cpu_ratio(ours: Result, ceiling: Result | None) -> str:
+    """The plainest ceiling's CPU a request (server + PostgreSQL) over ours: the rate ratio a
+    machine would show whose cores are all busy, and steadier than rates on a shared one."""
+    if not ceiling or not (ours.server_us and ours.pg_us and ceiling.server_us and ceiling.pg_us):
+        return "-"
+    return f"{(ceiling.server_us + ceiling.pg_us) / (ours.server_us + ours.pg_us):.0%}"
 
 
 def _num(value: float | None, digits: int = 0) -> str:
@@ -51,7 +61,8 @@ def row(scenario: Scenario, ours: Result, ceilings: dict[str, Result], our_list:
     return (
         f"{scenario.label:<34}{ours.rps:>7.0f}{_num(ours.p50_ms, 1):>7}{_num(ours.p99_ms, 1):>7}"
         f"{ours.non_2xx + ours.socket_errors:>4}{_num(ours.server_us):>9}{_num(ours.pg_us):>7}"
-        f"{_ratio(ours, plain):>7}{_ratio(ours, ceilings.get('bare')):>6}"
+        f"{_ratio(ours, plain):>7}{_cpu_ratio(ours, plain):>5}"
+        f"{_ratio(ours, ceilings.get('bare')):>6}"
         f"{_ratio(ours, ceilings.get('http')):>6}{_ratio(ours, ceilings.get('pgb')):>6}"
         f"{_num(plain.server_us if plain else None):>10}{_num(plain.pg_us if plain else None):>7}"
         f"  {verdict(scenario, ours, plain, our_list)}"
