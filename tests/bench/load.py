@@ -29,18 +29,23 @@ class Result:
     socket_errors: int = 0
     requests: int = 0
     # CPU seconds the server process(es) and PostgreSQL's processes used during the run.
-    server_cpu_s: float = 0.0
-    pg_cpu_s: float = 0.0
+    # None where the run was not metered.
+    server_cpu_s: float | None = None
+    pg_cpu_s: float | None = None
 
     @property
     def server_us(self) -> float | None:
         """The server's CPU time per request, in µs."""
-        return self.server_cpu_s / self.requests * 1e6 if self.requests else None
+        if self.server_cpu_s is None or not self.requests:
+            return None
+        return self.server_cpu_s / self.requests * 1e6
 
     @property
     def pg_us(self) -> float | None:
         """PostgreSQL's CPU time per request, in µs."""
-        return self.pg_cpu_s / self.requests * 1e6 if self.requests else None
+        if self.pg_cpu_s is None or not self.requests:
+            return None
+        return self.pg_cpu_s / self.requests * 1e6
 
 
 @attrs.frozen
@@ -50,6 +55,10 @@ class Call:
     method: str
     path: str
     body: str = ""
+
+
+def _add(first: float | None, second: float | None) -> float | None:
+    return None if first is None or second is None else first + second
 
 
 def merge(first: Result, second: Result) -> Result:
@@ -62,8 +71,8 @@ def merge(first: Result, second: Result) -> Result:
         non_2xx=first.non_2xx + second.non_2xx,
         socket_errors=first.socket_errors + second.socket_errors,
         requests=first.requests + second.requests,
-        server_cpu_s=first.server_cpu_s + second.server_cpu_s,
-        pg_cpu_s=first.pg_cpu_s + second.pg_cpu_s,
+        server_cpu_s=_add(first.server_cpu_s, second.server_cpu_s),
+        pg_cpu_s=_add(first.pg_cpu_s, second.pg_cpu_s),
     )
 
 
