@@ -69,6 +69,13 @@ def row(scenario: Scenario, ours: Result, ceilings: dict[str, Result], our_list:
     )
 
 
+def cpu(result: Result | None) -> str:
+    """A run's CPU a request: the server's and PostgreSQL's µs."""
+    if result is None or result.server_us is None or result.pg_us is None:
+        return "-"
+    return f"{result.server_us:.0f} + {result.pg_us:.0f}"
+
+
 def per_core(result: Result | None) -> str:
     """What one core of the server and one of PostgreSQL would carry at this CPU cost."""
     if result is None or not result.server_us or not result.pg_us:

@@ -197,6 +197,11 @@ def _print(m: Measured, size: data.Size, args: argparse.Namespace, machine: str)
         f" server RSS after the bench: {m.rss_mib:.0f} MiB (target < 150)"
     )
     print(f"load after the run: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print("CPU µs a request, server + PostgreSQL: ours | our SQL, bare | plainest")
+    for s in m.reads:
+        c = m.ceilings.get(s.name, {})
+        runs = [m.ours[s.name], c.get("bare"), c.get("plain")]
+        print(f"  {s.label:<32} " + " | ".join(report.cpu(r) for r in runs))
     print("requests/s one busy core would carry (1e6 / CPU µs a request), ours | plainest:")
     for s in m.reads[:1] + m.reads[-1:] + m.writes[:2]:
         ours, plain = m.ours[s.name], m.ceilings.get(s.name, {}).get("plain")
