@@ -18,13 +18,19 @@ RETURNING id;
 -- A settled table, as autovacuum keeps it: fresh statistics, an empty search pending list.
 VACUUM (ANALYZE) tickets;
 
+-- name: bench_tracking_tokens
+-- The tracking tokens of the given tickets, in id order (the tracking-page scenario's links).
+SELECT tracking_token FROM tickets WHERE id = ANY (:ids::bigint[]) ORDER BY id;
+
 -- The plainest-stack ceiling: the same rows as our reads and writes, in the plainest SQL there is
--- (joins, one fixed filter, no optional filters, no caller check, no keyset position).
+-- (joins, flat columns, one fixed filter, no optional filters, no caller check, no keyset position).
 
 -- name: plain_page
 -- The newest tickets with their client's name and assignee's e-mail.
 SELECT t.id, t.title, t.description, t.status, t.client_id, c.name AS client_name,
-       t.assignee_id, u.email AS assignee_email, t.scheduled_at, t.created_at, t.updated_at
+       t.assignee_id, u.email::text AS assignee_email, t.scheduled_at, t.created_at, t.updated_at,
+       t.device_kind, t.device_brand, t.device_model, t.device_serial, t.address,
+       t.contact_name, t.contact_phone, t.contact_email, t.contact_comment
 FROM tickets AS t
 JOIN clients AS c ON c.id = t.client_id
 LEFT JOIN users AS u ON u.id = t.assignee_id
@@ -34,7 +40,9 @@ LIMIT 21;
 -- name: plain_page_status
 -- The newest tickets in one status.
 SELECT t.id, t.title, t.description, t.status, t.client_id, c.name AS client_name,
-       t.assignee_id, u.email AS assignee_email, t.scheduled_at, t.created_at, t.updated_at
+       t.assignee_id, u.email::text AS assignee_email, t.scheduled_at, t.created_at, t.updated_at,
+       t.device_kind, t.device_brand, t.device_model, t.device_serial, t.address,
+       t.contact_name, t.contact_phone, t.contact_email, t.contact_comment
 FROM tickets AS t
 JOIN clients AS c ON c.id = t.client_id
 LEFT JOIN users AS u ON u.id = t.assignee_id
@@ -45,7 +53,9 @@ LIMIT 21;
 -- name: plain_page_assignee
 -- The newest tickets of one worker.
 SELECT t.id, t.title, t.description, t.status, t.client_id, c.name AS client_name,
-       t.assignee_id, u.email AS assignee_email, t.scheduled_at, t.created_at, t.updated_at
+       t.assignee_id, u.email::text AS assignee_email, t.scheduled_at, t.created_at, t.updated_at,
+       t.device_kind, t.device_brand, t.device_model, t.device_serial, t.address,
+       t.contact_name, t.contact_phone, t.contact_email, t.contact_comment
 FROM tickets AS t
 JOIN clients AS c ON c.id = t.client_id
 LEFT JOIN users AS u ON u.id = t.assignee_id
@@ -56,7 +66,9 @@ LIMIT 21;
 -- name: plain_page_search
 -- The newest tickets whose title matches a search.
 SELECT t.id, t.title, t.description, t.status, t.client_id, c.name AS client_name,
-       t.assignee_id, u.email AS assignee_email, t.scheduled_at, t.created_at, t.updated_at
+       t.assignee_id, u.email::text AS assignee_email, t.scheduled_at, t.created_at, t.updated_at,
+       t.device_kind, t.device_brand, t.device_model, t.device_serial, t.address,
+       t.contact_name, t.contact_phone, t.contact_email, t.contact_comment
 FROM tickets AS t
 JOIN clients AS c ON c.id = t.client_id
 LEFT JOIN users AS u ON u.id = t.assignee_id
@@ -67,7 +79,9 @@ LIMIT 21;
 -- name: plain_ticket^
 -- One ticket with its client's name and assignee's e-mail.
 SELECT t.id, t.title, t.description, t.status, t.client_id, c.name AS client_name,
-       t.assignee_id, u.email AS assignee_email, t.scheduled_at, t.created_at, t.updated_at
+       t.assignee_id, u.email::text AS assignee_email, t.scheduled_at, t.created_at, t.updated_at,
+       t.device_kind, t.device_brand, t.device_model, t.device_serial, t.address,
+       t.contact_name, t.contact_phone, t.contact_email, t.contact_comment
 FROM tickets AS t
 JOIN clients AS c ON c.id = t.client_id
 LEFT JOIN users AS u ON u.id = t.assignee_id
@@ -84,8 +98,10 @@ WITH found AS (
     WHERE NOT EXISTS (SELECT 1 FROM found)
     RETURNING id
 ), ticket AS (
-    INSERT INTO tickets (title, client_id, tracking_token)
-    SELECT :title, id, :tracking_token
+    INSERT INTO tickets (title, client_id, tracking_token, device_kind, device_brand, device_model,
+                         device_serial, address, contact_name, contact_phone, contact_email)
+    SELECT :title, id, :tracking_token, :device_kind, :device_brand, :device_model, :device_serial,
+           :address, :name, :phone, :email
     FROM (SELECT id FROM found UNION ALL SELECT id FROM added) AS client
     RETURNING id, title, status, scheduled_at, created_at, tracking_token
 ), event AS (

@@ -52,7 +52,9 @@ def _rows(rows: list[Any]) -> web.Response:
 def make_app(url: str, spec: dict[str, Any]) -> web.Application:
     """The bare app for `spec`: {name: {"sql", "args", "body", "plain", "plain_args"}}."""
     ours = {name: (s["sql"], _decode_args(s["args"])) for name, s in spec.items()}
-    plain = {name: (PLAIN[s["plain"]].sql, s["plain_args"]) for name, s in spec.items()}
+    plain = {
+        name: (PLAIN[s["plain"]].sql, s["plain_args"]) for name, s in spec.items() if s["plain"]
+    }
     bodies = {name: s["body"].encode() for name, s in spec.items()}
 
     async def http(request: web.Request) -> web.Response:
@@ -60,8 +62,8 @@ def make_app(url: str, spec: dict[str, Any]) -> web.Application:
 
     async def run(request: web.Request, queries: dict[str, tuple[str, list[Any]]]) -> Any:
         text, args = queries[request.match_info["name"]]
-        if "id" in request.query:  # GET /tickets/{id} rotates ids as the real scenario does
-            args = [int(request.query["id"]), *args[1:]]
+        if "id" in request.query:  # rotate the first argument as the real scenario does
+            args = [type(args[0])(request.query["id"]), *args[1:]]
         pool = request.app[POOL] if queries is ours else request.app[PLAIN_POOL]
         return await pool.fetch(text, *args)
 
@@ -76,13 +78,15 @@ def make_app(url: str, spec: dict[str, Any]) -> web.Application:
 
     async def plain_public(request: web.Request) -> web.Response:
         body = orjson.loads(await request.read())
-        client = body["client"]
+        client, device = body["client"], body.get("device") or {}
         values = {
             "title": body["title"],
             "name": client.get("name"),
             "phone": client.get("phone"),
             "email": client.get("email"),
             "tracking_token": secrets.token_urlsafe(24),
+            "address": body.get("address"),
+            **{f"device_{key}": device.get(key) for key in ("kind", "brand", "model", "serial")},
         }
         sql = PLAIN["plain_public_request"].sql
         row = await request.app[PLAIN_POOL].fetchrow(sql, *_args("plain_public_request", values))

@@ -9,9 +9,9 @@ from urllib.parse import quote
 
 import attrs
 
-from crm.search import title_query
+from crm.search import serial_prefix, title_query
 from tests.bench.load import Call
-from tests.demo_queries import get_sql, list_sql
+from tests.demo_queries import comments_sql, get_sql, list_sql, tracking_sql
 
 COMMON, RARE, PREFIX = "машина", "зебра", "стир"
 
@@ -29,6 +29,7 @@ class Prepared:
     deep_cursor: str
     deep_after: tuple[datetime, int]
     ticket_ids: list[int]
+    tracking_tokens: list[str]
     toggled: list[int]
     client_phones: list[str]
 
@@ -51,6 +52,8 @@ class Scenario:
     floor: float | None = None
     # Searches are held to a share of our own first page instead.
     of_our_list: float | None = None
+    # The first SQL argument of each call, in order, for a ceiling that rotates as we do.
+    rotate: tuple[str, ...] = ()
 
 
 def _get(path: str) -> list[Call]:
@@ -60,7 +63,8 @@ def _get(path: str) -> list[Call]:
 def _search(word: str, label: str, p: Prepared) -> Scenario:
     query = title_query(word)
     return Scenario(f"q_{label.split()[0]}", f"q={word} ({label})",
-                    _get(f"/tickets?q={quote(word)}"), p.admin_token, list_sql(search=query),
+                    _get(f"/tickets?q={quote(word)}"), p.admin_token,
+                    list_sql(search=query, serial_prefix=serial_prefix(word)),
                     ("plain_page_search", [query]), of_our_list=SEARCH_FLOOR)  # fmt: skip
 
 
@@ -70,6 +74,7 @@ READ_FLOOR, WRITE_FLOOR, SEARCH_FLOOR = 0.9, 0.8, 0.8
 def reads(p: Prepared) -> list[Scenario]:
     """The read scenarios: lists, filters, searches and one ticket."""
     # Page 5,000's plainest ceiling is page 1's: the plainest stack has no keyset position.
+    ids = tuple(str(i) for i in p.ticket_ids)
     return [
         Scenario("first", "GET /tickets, admin, page 1", _get("/tickets"), p.admin_token,
                  list_sql(), ("plain_page", []), floor=READ_FLOOR),
@@ -86,7 +91,14 @@ def reads(p: Prepared) -> list[Scenario]:
                  ("plain_page_assignee", [p.worker_id]), floor=READ_FLOOR),
         Scenario("get", "GET /tickets/{id}", [Call("GET", f"/tickets/{i}") for i in p.ticket_ids],
                  p.admin_token, get_sql(p.ticket_ids[0]), ("plain_ticket", [p.ticket_ids[0]]),
-                 floor=READ_FLOOR),
+                 floor=READ_FLOOR, rotate=ids),
+        # Beside one ticket: its comments and the customer's tracking page (>= 80% of it).
+        Scenario("comments", "GET /tickets/{id}/comments",
+                 [Call("GET", f"/tickets/{i}/comments") for i in p.ticket_ids], p.admin_token,
+                 comments_sql(p.ticket_ids[0]), rotate=ids),
+        Scenario("tracking", "GET /tickets/public/{token}",
+                 [Call("GET", f"/tickets/public/{t}") for t in p.tracking_tokens], None,
+                 tracking_sql(p.tracking_tokens[0]), rotate=tuple(p.tracking_tokens)),
     ]  # fmt: skip
 
 
