@@ -73,6 +73,11 @@ converter.register_structure_hook(int, _strict(int, "an integer"))
 converter.register_structure_hook(bool, _strict(bool, "true or false"))
 
 
+def _is_content(char: str) -> bool:
+    """Neither white space nor a C0 or C1 control character."""
+    return not char.isspace() and not (char < " " or "\x7f" <= char <= "\x9f")
+
+
 def text(value: Any, *, max_len: int, required: bool = False) -> str:
     """A trimmed string; blank is refused when required.
 
@@ -85,7 +90,8 @@ def text(value: Any, *, max_len: int, required: bool = False) -> str:
     trimmed = value.strip()
     if "\x00" in trimmed:
         raise ValueError("must not contain NUL characters")  # PostgreSQL text cannot hold them
-    if required and not trimmed:
+    # Blank is also nothing but control characters: openapi.yaml's non-blank pattern says so.
+    if required and not any(_is_content(c) for c in trimmed):
         raise ValueError("must not be empty")
     return trimmed
 

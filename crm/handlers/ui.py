@@ -7,6 +7,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from crm.http.requests import path_id
+
 UI_DIR = Path(__file__).resolve().parent.parent / "ui"
 PAGES_DIR = UI_DIR / "pages"
 STATIC_DIR = UI_DIR / "static"
@@ -30,6 +32,8 @@ def _page(name: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     path = PAGES_DIR / name
 
     async def page(request: web.Request) -> web.StreamResponse:
+        if "id" in request.match_info:
+            path_id(request, "Ticket")  # beyond any database id: 404, as the contract says
         return web.FileResponse(path, headers={"Content-Type": "text/html; charset=utf-8"})
 
     page.__doc__ = f"The UI page {name}; its script reads the path for ids and tokens."

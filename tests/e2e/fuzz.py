@@ -19,14 +19,12 @@ ADMIN = {"email": "fuzz-admin@example.com", "password": "fuzz-admin-password"}
 CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
 # "Schema-valid requests are accepted" is checked everywhere but where a rule the schema cannot
 # state makes some schema-valid requests a 4xx:
-# - lists: `cursor` is any string to the schema, but only one the service signed is accepted;
+# - lists (every list_* operation): `cursor` is any string to the schema, but only one the
+#   service signed is accepted;
 # - tickets: `client_id` and `assignee_id` must name an existing client and an active worker;
 # - register: `password_confirm` must equal `password`;
 # - client changes: a client must keep at least a name, phone or e-mail after a patch.
-UNSTATED_RULES = (
-    "^(list_tickets|list_users|list_clients|list_ticket_events|create_ticket|update_ticket"
-    "|register|update_client)$"
-)
+UNSTATED_RULES = "^(list_.*|create_ticket|update_ticket|register|update_client)$"
 
 
 def main(argv: list[str] | None = None) -> int:
