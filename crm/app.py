@@ -9,6 +9,7 @@ from aiohttp import web
 
 from crm import db
 from crm.app_keys import CALLERS, CURSOR_SECRET, PASSWORDS, POOL, QUERIES, READ_POOL, SETTINGS
+from crm.auth import confirm_before_refusing
 from crm.errors import error_middleware
 from crm.passwords import Passwords
 from crm.queries import load_queries
@@ -22,7 +23,10 @@ def create_app(settings: Settings) -> web.Application:
         raise ValueError(
             "create_app needs settings.database_url (the CLI supplies the embedded one)"
         )
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[error_middleware, confirm_before_refusing],
+    )
     app[SETTINGS] = settings
     app[CURSOR_SECRET] = hashlib.sha256(b"cursor:" + settings.jwt_secret.encode()).digest()
     app[QUERIES] = load_queries()

@@ -19,6 +19,20 @@ class Role(enum.StrEnum):
 
 
 @attrs.frozen
+class Caller:
+    """A staff user whose token the database accepted: who they are and the token version.
+
+    The e-mail is as of that check; the role is fixed for a token version (a role change
+    revokes tokens), so a query that re-checks the version may trust the role.
+    """
+
+    id: int
+    email: str
+    role: Role
+    token_version: int
+
+
+@attrs.frozen
 class LoginRequest:
     """POST /auth/login."""
 
@@ -214,3 +228,20 @@ class TicketEvent:
     to_assignee_id: int | None
     changes: dict[str, Any] | None
     created_at: datetime
+
+
+@attrs.frozen
+class AssigneeCount:
+    """How many of the counted tickets one worker holds (null: unassigned)."""
+
+    assignee_id: int | None
+    count: int
+
+
+@attrs.frozen
+class TicketCounts:
+    """GET /tickets/counts: the tickets the filters select, by status and (admins) assignee."""
+
+    total: int
+    by_status: dict[str, int]
+    by_assignee: list[AssigneeCount] | None

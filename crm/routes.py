@@ -39,6 +39,9 @@ def setup_routes(app: web.Application) -> None:
             ),
             web.get("/tickets", tickets.list_tickets, allow_head=False, name="list_tickets"),
             web.post("/tickets", tickets.create_ticket, name="create_ticket"),
+            web.get(
+                "/tickets/counts", tickets.count_tickets, allow_head=False, name="count_tickets"
+            ),
             web.get(r"/tickets/{id:\d+}", tickets.get_ticket, allow_head=False, name="get_ticket"),
             web.patch(r"/tickets/{id:\d+}", tickets.patch_ticket, name="update_ticket"),
             web.delete(r"/tickets/{id:\d+}", tickets.delete_ticket, name="delete_ticket"),

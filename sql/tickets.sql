@@ -49,38 +49,102 @@ WITH ticket AS (
 SELECT id FROM ticket;
 
 -- name: list_tickets
--- A page of tickets, newest first, with optional filters; `assignee_id` also scopes a worker to their own.
-SELECT id, title, description, status, client_id, client_name, assignee_id, assignee_email,
-       scheduled_at, created_at, updated_at
-FROM ticket_rows
-WHERE (created_at, id) < (:after_created_at, :after_id)
-  AND (:statuses::ticket_status[] IS NULL OR status = ANY (:statuses::ticket_status[]))
-  AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::bigint)
-  AND (:client_id::bigint IS NULL OR client_id = :client_id::bigint)
-  AND (NOT :unassigned::boolean OR assignee_id IS NULL)
-  AND (:search::text IS NULL OR search @@ to_tsquery('russian', :search::text))
-  -- The caller's token check may ride along (one round trip, not two): no rows when it fails;
-  -- null when the caller was already checked.
-  AND (:caller_id::bigint IS NULL OR EXISTS (
-      SELECT 1 FROM users AS me
-      WHERE me.id = :caller_id::bigint AND me.token_version = :caller_version
-        AND me.role = :caller_role::user_role AND me.active AND me.deleted_at IS NULL
-  ))
-ORDER BY created_at DESC, id DESC
-LIMIT :limit;
+-- A page of tickets in the `sort` order after a keyset position (or `offset` rows in), with the total (counted to 10,001) and whether the caller passed.
+-- Every read query answers "caller refused" (caller_passed false), "nothing found" (one row of
+-- nulls beside caller_passed true) or the rows: one round trip, and the caller checked again.
+WITH me AS (
+    SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
+        AS passed
+), matching AS NOT MATERIALIZED (
+    SELECT id, title, description, status, client_id, client_name, assignee_id, assignee_email,
+           scheduled_at, created_at, updated_at
+    FROM ticket_list(:statuses::ticket_status[], :assignee_id::bigint, :client_id::bigint,
+                     :unassigned::boolean, :search::text, :created_from::timestamptz,
+                     :created_to::timestamptz, :scheduled_from::timestamptz,
+                     :scheduled_to::timestamptz)
+)
+SELECT t.id, t.title, t.description, t.status, t.client_id, t.client_name, t.assignee_id,
+       t.assignee_email, t.scheduled_at, t.created_at, t.updated_at,
+       me.passed AS caller_passed, total.rows AS total
+FROM me
+-- Never a full count: at most 10,001 rows say "exactly n" or "more than 10,000".
+LEFT JOIN LATERAL (
+    SELECT count(*) AS rows FROM (SELECT 1 FROM matching LIMIT 10001) AS capped
+) AS total ON me.passed
+-- One branch per order (the others fold away: :sort is a constant in each custom plan); each is
+-- total (ties by id) and walks its own index from the cursor.
+LEFT JOIN LATERAL (
+    -- (SELECT * of the CTE: its columns are listed once, above.)
+    (SELECT * FROM matching
+     WHERE :sort::text = '-created_at' AND (created_at, id) < (:after_time::timestamptz, :after_id::bigint)
+     ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset)
+    UNION ALL
+    (SELECT * FROM matching
+     WHERE :sort::text = 'created_at' AND (created_at, id) > (:after_time::timestamptz, :after_id::bigint)
+     ORDER BY created_at, id LIMIT :limit OFFSET :offset)
+    UNION ALL
+    (SELECT * FROM matching
+     WHERE :sort::text = '-updated_at' AND (updated_at, id) < (:after_time::timestamptz, :after_id::bigint)
+     ORDER BY updated_at DESC, id DESC LIMIT :limit OFFSET :offset)
+    UNION ALL
+    -- Unscheduled tickets last: their key is infinity (tickets_scheduled_idx's expression).
+    (SELECT * FROM matching
+     WHERE :sort::text = 'scheduled_at'
+       AND (coalesce(scheduled_at, 'infinity'), id)
+           > (coalesce(:after_time::timestamptz, 'infinity'::timestamptz), :after_id::bigint)
+     ORDER BY coalesce(scheduled_at, 'infinity'), id LIMIT :limit OFFSET :offset)
+) AS t ON me.passed;
+
+-- name: count_tickets
+-- Tickets per status and assignee among those the filters select, and whether the caller passed.
+-- Filters that ticket_counts keys (status, assignee) read its counters: a few hundred rows at
+-- any size. Any other filter counts the matching tickets through their indexes.
+WITH me AS (
+    SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
+        AS passed
+), counters AS (
+    SELECT :search::text IS NULL AND :client_id::bigint IS NULL
+           AND :created_from::timestamptz IS NULL AND :created_to::timestamptz IS NULL
+           AND :scheduled_from::timestamptz IS NULL AND :scheduled_to::timestamptz IS NULL
+        AS enough
+)
+SELECT c.status, c.assignee_id, c.tickets, me.passed AS caller_passed
+FROM me
+LEFT JOIN LATERAL (
+    SELECT k.status, k.assignee_id, sum(k.tickets)::bigint AS tickets
+    FROM ticket_counts AS k, counters
+    WHERE counters.enough
+      AND (:statuses::ticket_status[] IS NULL OR k.status = ANY (:statuses::ticket_status[]))
+      AND (:assignee_id::bigint IS NULL OR k.assignee_id = :assignee_id::bigint)
+      AND (NOT :unassigned::boolean OR k.assignee_id IS NULL)
+    GROUP BY k.status, k.assignee_id
+    HAVING sum(k.tickets) <> 0
+    UNION ALL
+    SELECT t.status, t.assignee_id, count(*)
+    FROM ticket_list(:statuses::ticket_status[], :assignee_id::bigint, :client_id::bigint,
+                     :unassigned::boolean, :search::text, :created_from::timestamptz,
+                     :created_to::timestamptz, :scheduled_from::timestamptz,
+                     :scheduled_to::timestamptz) AS t, counters
+    WHERE NOT counters.enough
+    GROUP BY t.status, t.assignee_id
+) AS c ON me.passed
+ORDER BY c.status, c.assignee_id NULLS FIRST;
 
 -- name: get_ticket^
--- One ticket with its client's name and assignee's e-mail; `assignee_id` scopes a worker to their own.
-SELECT id, title, description, status, client_id, client_name, assignee_id, assignee_email,
-       scheduled_at, created_at, updated_at
-FROM ticket_rows
-WHERE id = :id AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::bigint)
-  -- As in list_tickets, the caller's token check may ride along (null: already checked).
-  AND (:caller_id::bigint IS NULL OR EXISTS (
-      SELECT 1 FROM users AS me
-      WHERE me.id = :caller_id::bigint AND me.token_version = :caller_version
-        AND me.role = :caller_role::user_role AND me.active AND me.deleted_at IS NULL
-  ));
+-- One ticket with its client's name and assignee's e-mail (`assignee_id` scopes a worker), and whether the caller passed.
+WITH me AS (
+    SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
+        AS passed
+)
+SELECT t.id, t.title, t.description, t.status, t.client_id, t.client_name, t.assignee_id,
+       t.assignee_email, t.scheduled_at, t.created_at, t.updated_at, me.passed AS caller_passed
+FROM me
+LEFT JOIN LATERAL (
+    SELECT id, title, description, status, client_id, client_name, assignee_id, assignee_email,
+           scheduled_at, created_at, updated_at
+    FROM ticket_rows
+    WHERE id = :id AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::bigint)
+) AS t ON me.passed;
 
 -- name: lock_ticket^
 -- The editable fields of a ticket, locked until the transaction ends; `assignee_id` scopes a worker.

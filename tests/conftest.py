@@ -19,7 +19,8 @@ from crm.settings import Settings
 from tests.api import Api
 
 TRUNCATE = (
-    "TRUNCATE users, clients, tickets, ticket_events, idempotency_keys RESTART IDENTITY CASCADE"
+    "TRUNCATE users, clients, tickets, ticket_events, idempotency_keys, ticket_counts"
+    " RESTART IDENTITY CASCADE"
 )
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 

@@ -5,30 +5,54 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm.pagination import NEWEST
+from crm import orders
+from crm.pagination import Order
 from crm.queries import load_queries
 
 QUERIES = load_queries()
-# The demo admin, checked inside the query as a remembered caller is (crm.auth.gated).
-ADMIN = {"caller_id": 1, "caller_version": 1, "caller_role": "admin"}
+# The demo admin, remembered by the service and so checked inside each query (crm.auth.reader).
+ADMIN = {"caller_id": 1, "caller_version": 1, "caller_role": "admin", "caller_confirmed": False}
+FILTERS = {
+    "search": None,
+    "statuses": None,
+    "assignee_id": None,
+    "client_id": None,
+    "unassigned": False,
+    "created_from": None,
+    "created_to": None,
+    "scheduled_from": None,
+    "scheduled_to": None,
+}
+SORTS = {order.name: order for order in orders.TICKETS}
+
+
+def _order(name: str) -> Order:
+    return SORTS[name]
 
 
 def list_sql(**filters: Any) -> tuple[str, list[Any]]:
-    """list_tickets, first page unless `after` (created_at, id) is given, default filters."""
-    after = filters.pop("after", NEWEST)
+    """list_tickets, first page unless `after` (its order's cursor key) is given.
+
+    `sort` picks the order (default newest first), `offset` a page number's rows.
+    """
+    order = _order(filters.pop("sort", "-created_at"))
+    after = filters.pop("after", order.start)
     params = {
-        "search": None,
-        "statuses": None,
-        "assignee_id": None,
-        "client_id": None,
-        "unassigned": False,
-        "after_created_at": after[0],
-        "after_id": after[1],
+        **FILTERS,
+        **order.params(after),
         "limit": 21,
+        "offset": filters.pop("offset", 0),
         **ADMIN,
         **filters,
     }
     query = QUERIES["list_tickets"]
+    return query.sql, [params[name] for name in query.params]
+
+
+def count_sql(**filters: Any) -> tuple[str, list[Any]]:
+    """count_tickets as GET /tickets/counts runs it (as the admin, filters as given)."""
+    params = {**FILTERS, **ADMIN, **filters}
+    query = QUERIES["count_tickets"]
     return query.sql, [params[name] for name in query.params]
 
 

@@ -17,6 +17,7 @@ import asyncpg
 import pytest
 
 from crm import db, demo
+from crm.pagination import micros
 from crm.search import title_query
 from crm.settings import Settings
 from tests.conftest import TEST_SECRET, recreate_database
@@ -24,7 +25,7 @@ from tests.demo_queries import ADMIN, QUERIES, list_sql
 from tests.factories import CHECKS
 
 SIZE = demo.DemoSize(tickets=100_000, clients=10_000, workers=20)
-MIDDLE = (datetime(2025, 6, 1, tzinfo=UTC), 2**62)
+MIDDLE = (micros(datetime(2025, 6, 1, tzinfo=UTC)), 2**62)
 WORKER = 7  # users 2..21 are the demo workers
 
 
@@ -69,9 +70,17 @@ OTHERS = {
         "id": 50_000,
         "assignee_id": WORKER,
         **{"caller_id": WORKER, "caller_version": 1, "caller_role": "worker"},
+        "caller_confirmed": False,
     },
     "get_public_ticket": {"tracking_token": "0123456789abcdef0123"},
-    "list_events": {"ticket_id": 50_000, "after_id": 0, "limit": 21},
+    "list_events": {
+        "ticket_id": 50_000,
+        "assignee_id": None,
+        "after_id": 0,
+        "limit": 21,
+        "offset": 0,
+        **ADMIN,
+    },
 }
 
 

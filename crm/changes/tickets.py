@@ -7,7 +7,7 @@ from typing import Any
 
 from crm.convert import iso
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
-from crm.models import Role, TicketPatch, TicketStatus
+from crm.models import Caller, Role, TicketPatch, TicketStatus
 from crm.queries import Queries
 from crm.rules import forbidden_fields, transition_error
 
@@ -17,14 +17,14 @@ EDITED = ("title", "description", "scheduled_at", "client_id")
 async def change_ticket(
     pool: Any,
     queries: Queries,
-    caller: dict[str, Any],
+    caller: Caller,
     ticket_id: int,
     patch: TicketPatch,
     present: Collection[str],
 ) -> None:
     """Apply `patch` (only the `present` keys) as `caller`; 404, 403, 409 or 422 when refused."""
-    role = Role(caller["role"])
-    scope = caller["id"] if role == Role.WORKER else None
+    role = caller.role
+    scope = caller.id if role == Role.WORKER else None
     async with pool.acquire() as conn, conn.transaction():
         old = await queries.lock_ticket(conn, id=ticket_id, assignee_id=scope)
         if old is None:
@@ -41,7 +41,7 @@ async def change_ticket(
         await _check_references(conn, queries, old, new)
         await queries.update_ticket(conn, **new)
         for event in _events(dict(old), new):
-            await queries.add_event(conn, ticket_id=ticket_id, actor_id=caller["id"], **event)
+            await queries.add_event(conn, ticket_id=ticket_id, actor_id=caller.id, **event)
 
 
 def _plain_value(value: Any) -> Any:

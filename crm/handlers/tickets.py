@@ -6,9 +6,11 @@ import secrets
 from typing import Any
 
 from aiohttp import web
+from multidict import MultiDict
 
+from crm import orders
 from crm.app_keys import CURSOR_SECRET, POOL, QUERIES, READ_POOL
-from crm.auth import CHECKED, gated, require
+from crm.auth import Reader, admitted, reader, require
 from crm.changes.tickets import change_ticket
 from crm.convert import Search
 from crm.errors import FieldError, ValidationFailed, not_found
@@ -21,69 +23,108 @@ from crm.http.requests import (
     query_value,
     read_body,
     read_patch,
+    time_range,
 )
-from crm.http.responses import created, found, page_response
-from crm.models import NewTicket, Role, Ticket, TicketEvent, TicketPatch, TicketStatus
-from crm.pagination import PageRequest, after_newest, page_request
+from crm.http.responses import as_dict, as_item, created, found, json_response, page_response
+from crm.models import (
+    AssigneeCount,
+    NewTicket,
+    Role,
+    Ticket,
+    TicketCounts,
+    TicketEvent,
+    TicketPatch,
+    TicketStatus,
+)
+from crm.pagination import page_request
 from crm.search import title_query
 
-LIST_FILTERS = ("q", "status", "assignee_id", "client_id", "unassigned")
+LIST_FILTERS = (
+    "q",
+    "status",
+    "assignee_id",
+    "client_id",
+    "unassigned",
+    "created_from",
+    "created_to",
+    "scheduled_from",
+    "scheduled_to",
+)
 NULLABLE = ("description", "scheduled_at", "assignee_id")
-
-
-def _scope(caller: dict[str, Any]) -> int | None:
-    """Workers see only tickets assigned to them; admins see all."""
-    return caller["id"] if caller["role"] == Role.WORKER else None
+TICKET_JSON = as_dict(Ticket)
 
 
 def _ticket_id(request: web.Request) -> int:
     return path_id(request, "Ticket")
 
 
-async def _page(
-    request: web.Request, caller: dict[str, Any], gate: dict[str, Any]
-) -> tuple[list[Any], PageRequest]:
-    """Parse the filters and page for `caller` and fetch its rows (plus one, to see more)."""
-    query = query_params(request, LIST_FILTERS, repeatable=("status",))
+def _filters(query: MultiDict[str], read: Reader) -> dict[str, Any]:
+    """The ticket filters of GET /tickets and /tickets/counts as list_tickets' parameters."""
     statuses = enum_params(query.getall("status", []), "status", TicketStatus)
-    filters = {
+    created = time_range(query, "created_from", "created_to")
+    scheduled = time_range(query, "scheduled_from", "scheduled_to")
+    return {
         "search": title_query(query_value(query, "q", Search)),
         "statuses": [s.value for s in statuses] if statuses else None,
-        "assignee_id": _scope(caller) or int_param(query, "assignee_id"),
+        "assignee_id": read.own_tickets or int_param(query, "assignee_id"),
         "client_id": int_param(query, "client_id"),
         "unassigned": bool_param(query, "unassigned"),
+        "created_from": created[0],
+        "created_to": created[1],
+        "scheduled_from": scheduled[0],
+        "scheduled_to": scheduled[1],
     }
-    app = request.app
-    page = page_request(query, app[CURSOR_SECRET], "tickets", filters)
-    rows = await app[QUERIES].list_tickets(app[READ_POOL], **filters, **after_newest(page), **gate)
-    return rows, page
 
 
 async def list_tickets(request: web.Request) -> web.Response:
-    """A page of tickets, newest first, filtered and searched."""
+    """A page of tickets in the asked order, filtered and searched, with the total."""
     app = request.app
-    rows, page = await gated(
-        request,
-        lambda caller, gate: _page(request, caller, gate),
-        lambda result: not result[0],
-        same_database=app[READ_POOL] is app[POOL],
+    read = await reader(request, replica=app[READ_POOL] is not app[POOL])
+    query = query_params(request, (*LIST_FILTERS, "sort"), repeatable=("status",))
+    filters = _filters(query, read)
+    page = page_request(query, app[CURSOR_SECRET], "tickets", filters, orders.TICKETS)
+    rows = await app[QUERIES].list_tickets(
+        app[READ_POOL], **filters, **page.params(), **read.params()
     )
-    # Rows go to JSON as they are: list_tickets selects exactly Ticket's fields, in order, and
+    admitted(request, rows[0])
+    # Rows go to JSON as they are: list_tickets selects Ticket's fields as JSON shows them, and
     # skipping a Ticket per row saves a fifth of the time of a page (a test pins the equality).
-    return page_response(request, page, rows, dict, app[CURSOR_SECRET])
+    return page_response(request, query, page, rows, TICKET_JSON, app[CURSOR_SECRET])
+
+
+async def count_tickets(request: web.Request) -> web.Response:
+    """How many tickets the filters of GET /tickets select: in total, by status, by assignee."""
+    app = request.app
+    read = await reader(request, replica=app[READ_POOL] is not app[POOL])
+    filters = _filters(query_params(request, LIST_FILTERS, repeatable=("status",)), read)
+    rows = await app[QUERIES].count_tickets(app[READ_POOL], **filters, **read.params())
+    admitted(request, rows[0])
+    return json_response(_counts(rows, by_assignee=read.own_tickets is None))
+
+
+def _counts(rows: list[Any], by_assignee: bool) -> TicketCounts:
+    """Rows of (status, assignee_id, tickets) summed by status and, for admins, by assignee."""
+    statuses = dict.fromkeys((s.value for s in TicketStatus), 0)
+    assignees: dict[int | None, int] = {}
+    for row in rows:
+        if row["status"] is not None:
+            statuses[row["status"]] += row["tickets"]
+            assignees[row["assignee_id"]] = assignees.get(row["assignee_id"], 0) + row["tickets"]
+    return TicketCounts(
+        total=sum(statuses.values()),
+        by_status=statuses,
+        by_assignee=[AssigneeCount(a, n) for a, n in assignees.items()] if by_assignee else None,
+    )
 
 
 async def get_ticket(request: web.Request) -> web.Response:
     """One ticket; a worker asking for someone else's gets 404."""
     app = request.app
-
-    async def fetch(caller: dict[str, Any], gate: dict[str, Any]) -> Any:
-        return await app[QUERIES].get_ticket(
-            app[POOL], id=_ticket_id(request), assignee_id=_scope(caller), **gate
-        )
-
-    row = await gated(request, fetch, lambda row: row is None)
-    return found(row, Ticket, "Ticket")
+    read = await reader(request)
+    row = await app[QUERIES].get_ticket(
+        app[POOL], id=_ticket_id(request), assignee_id=read.own_tickets, **read.params()
+    )
+    return found(admitted(request, row), Ticket, "Ticket")
 
 
 async def create_ticket(request: web.Request) -> web.Response:
@@ -110,9 +151,11 @@ async def create_ticket(request: web.Request) -> web.Response:
             client_id=body.client_id,
             assignee_id=body.assignee_id,
             tracking_token=secrets.token_urlsafe(24),
-            actor_id=caller["id"],
+            actor_id=caller.id,
         )
-        row = await queries.get_ticket(conn, id=ticket["id"], assignee_id=None, **CHECKED)
+        row = await queries.get_ticket(
+            conn, id=ticket["id"], assignee_id=None, **Reader(caller, confirmed=True).params()
+        )
     return created(request, row, Ticket, "get_ticket")
 
 
@@ -123,7 +166,9 @@ async def patch_ticket(request: web.Request) -> web.Response:
     patch, given = await read_patch(request, TicketPatch, nullable=NULLABLE)
     app = request.app
     await change_ticket(app[POOL], app[QUERIES], caller, ticket_id, patch, given)
-    row = await app[QUERIES].get_ticket(app[POOL], id=ticket_id, assignee_id=None, **CHECKED)
+    row = await app[QUERIES].get_ticket(
+        app[POOL], id=ticket_id, assignee_id=None, **Reader(caller, confirmed=True).params()
+    )
     return found(row, Ticket, "Ticket")
 
 
@@ -138,18 +183,19 @@ async def delete_ticket(request: web.Request) -> web.Response:
 
 async def list_events(request: web.Request) -> web.Response:
     """A page of a ticket's history, oldest first."""
-    caller = await require(request)
+    app = request.app
+    read = await reader(request, replica=app[READ_POOL] is not app[POOL])
     ticket_id = _ticket_id(request)
     query = query_params(request, ())
-    app = request.app
-    scope = _scope(caller)
-    if await app[QUERIES].get_ticket(app[POOL], id=ticket_id, assignee_id=scope, **CHECKED) is None:
-        raise not_found("Ticket")
     secret = app[CURSOR_SECRET]
-    page = page_request(query, secret, "events", {"ticket_id": ticket_id})
-    after_id = page.after[0] if page.after else 0
+    page = page_request(query, secret, "events", {"ticket_id": ticket_id}, orders.EVENTS)
     rows = await app[QUERIES].list_events(
-        app[READ_POOL], ticket_id=ticket_id, after_id=after_id, limit=page.size + 1
+        app[READ_POOL],
+        ticket_id=ticket_id,
+        assignee_id=read.own_tickets,
+        **page.params(),
+        **read.params(),
     )
-    item = lambda row: TicketEvent(**row)  # noqa: E731
-    return page_response(request, page, rows, item, secret, key=lambda row: (row["id"],))
+    if not admitted(request, rows[0])["ticket_found"]:
+        raise not_found("Ticket")
+    return page_response(request, query, page, rows, as_item(TicketEvent), secret)
