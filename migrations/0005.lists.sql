@@ -52,8 +52,11 @@ LANGUAGE sql STABLE AS $$
       AND (p_search IS NULL OR t.search @@ to_tsquery('russian', p_search))
       AND (p_created_from IS NULL OR t.created_at >= p_created_from)
       AND (p_created_to IS NULL OR t.created_at < p_created_to)
-      AND (p_scheduled_from IS NULL OR t.scheduled_at >= p_scheduled_from)
-      AND (p_scheduled_to IS NULL OR t.scheduled_at < p_scheduled_to)
+      -- Written with tickets_scheduled_idx's expression, so a range reads that index.
+      AND (p_scheduled_from IS NULL
+           OR (coalesce(t.scheduled_at, 'infinity') >= p_scheduled_from
+               AND t.scheduled_at IS NOT NULL))
+      AND (p_scheduled_to IS NULL OR coalesce(t.scheduled_at, 'infinity') < p_scheduled_to)
 $$;
 COMMENT ON FUNCTION ticket_list(ticket_status[], bigint, bigint, boolean, text, timestamptz, timestamptz, timestamptz, timestamptz) IS 'Tickets matching the list filters (null = no filter); every ticket list and count reads through it.';
 

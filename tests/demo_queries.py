@@ -61,3 +61,11 @@ def get_sql(ticket_id: int, **scope: Any) -> tuple[str, list[Any]]:
     params = {"id": ticket_id, "assignee_id": None, **ADMIN, **scope}
     query = QUERIES["get_ticket"]
     return query.sql, [params[name] for name in query.params]
+
+
+def never_runs(plan: dict[str, Any]) -> bool:
+    """Whether a plan branch is cut off by a false one-time filter (another `sort`'s branch)."""
+    if plan.get("One-Time Filter") == "false":
+        return True
+    children = plan.get("Plans", [])
+    return len(children) == 1 and never_runs(children[0])

@@ -113,8 +113,16 @@ def _counts(rows: list[Any], by_assignee: bool) -> TicketCounts:
     return TicketCounts(
         total=sum(statuses.values()),
         by_status=statuses,
-        by_assignee=[AssigneeCount(a, n) for a, n in assignees.items()] if by_assignee else None,
+        by_assignee=[
+            AssigneeCount(a, n) for a, n in sorted(assignees.items(), key=_unassigned_first)
+        ]
+        if by_assignee
+        else None,
     )
+
+
+def _unassigned_first(item: tuple[int | None, int]) -> tuple[bool, int]:
+    return item[0] is not None, item[0] or 0
 
 
 async def get_ticket(request: web.Request) -> web.Response:

@@ -102,10 +102,6 @@ FROM generate_series(1, :n) AS g;
 -- Refresh planner statistics and flush GIN pending lists, as a settled big table would be.
 VACUUM ANALYZE users, clients;
 
--- name: set_user_role!
--- Change a user's role behind the API's back, keeping their tokens valid.
-UPDATE users SET role = :role::user_role WHERE id = :id;
-
 -- name: schema_objects
 -- Every index and constraint of the public schema with its definition and comment.
 SELECT c.relname AS name, pg_get_indexdef(c.oid) AS definition,
@@ -118,3 +114,30 @@ SELECT con.conname, pg_get_constraintdef(con.oid), obj_description(con.oid, 'pg_
 FROM pg_constraint AS con
 JOIN pg_namespace AS n ON n.oid = con.connamespace AND n.nspname = 'public'
 ORDER BY name, definition;
+
+-- name: set_ticket_times!
+-- Put a ticket at chosen times (ties and nulls for the sort tests).
+UPDATE tickets
+SET created_at = :created_at, updated_at = :updated_at, scheduled_at = :scheduled_at
+WHERE id = :id;
+
+-- name: insert_tickets!
+-- :n new tickets for a client in one statement.
+INSERT INTO tickets (title, client_id, tracking_token)
+SELECT 'Bulk ' || g, :client_id, gen_random_uuid()::text
+FROM generate_series(1, :n) AS g;
+
+-- name: real_ticket_counts
+-- Tickets per status and assignee, counted from the table.
+SELECT status, assignee_id, count(*) AS tickets
+FROM tickets
+GROUP BY status, assignee_id
+ORDER BY status, assignee_id;
+
+-- name: kept_ticket_counts
+-- Tickets per status and assignee as ticket_counts keeps them (zeros left out).
+SELECT status, assignee_id, sum(tickets)::bigint AS tickets
+FROM ticket_counts
+GROUP BY status, assignee_id
+HAVING sum(tickets) <> 0
+ORDER BY status, assignee_id;
