@@ -33,6 +33,7 @@ def _decode_args(args: list[Any]) -> list[Any]:
 def make_app(url: str, spec: dict[str, Any]) -> web.Application:
     """The bare app for `spec`: {name: {"sql", "args", "body"}}."""
     queries = {name: (s["sql"], _decode_args(s["args"])) for name, s in spec.items()}
+    id_at = {name: s["id_at"] for name, s in spec.items()}
     bodies = {name: s["body"].encode() for name, s in spec.items()}
 
     async def http(request: web.Request) -> web.Response:
@@ -43,7 +44,8 @@ def make_app(url: str, spec: dict[str, Any]) -> web.Application:
     async def sql(request: web.Request) -> web.Response:
         text, args = queries[request.match_info["name"]]
         if "id" in request.query:  # GET /tickets/{id} rotates ids as the real scenario does
-            args = [int(request.query["id"]), *args[1:]]
+            at = id_at[request.match_info["name"]]
+            args = [*args[:at], int(request.query["id"]), *args[at + 1 :]]
         rows = await request.app[POOL].fetch(text, *args)
         return web.Response(
             body=orjson.dumps([dict(row) for row in rows]), content_type="application/json"

@@ -18,6 +18,7 @@ from tests.bench.ceiling import encode_args
 from tests.bench.load import Call, Result
 from tests.bench.prepare import bodies, prepare
 from tests.bench.scenarios import Scenario, reads, writes
+from tests.demo_queries import QUERIES
 
 
 def _pgbench() -> str:
@@ -59,8 +60,15 @@ def pgbench_sql(sql: str, args: list[object]) -> str:
 
 def _spec_file(folder: str, scenarios: list[Scenario], found: dict[str, str]) -> Path:
     """What the ceiling app serves: each read scenario's SQL, arguments and our response body."""
+    # GET /tickets/{id} rotates ids: the ceiling puts each into get_ticket's id parameter.
+    id_at = QUERIES["get_ticket"].params.index("id")
     spec = {
-        s.name: {"sql": s.sql[0], "args": encode_args(s.sql[1]), "body": found[s.name]}
+        s.name: {
+            "sql": s.sql[0],
+            "args": encode_args(s.sql[1]),
+            "body": found[s.name],
+            "id_at": id_at,
+        }
         for s in scenarios
         if s.sql
     }

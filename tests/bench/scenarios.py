@@ -11,7 +11,7 @@ import attrs
 
 from crm.search import title_query
 from tests.bench.load import Call
-from tests.demo_queries import get_sql, list_sql
+from tests.demo_queries import count_sql, get_sql, list_sql
 
 COMMON, RARE, PREFIX = "машина", "зебра", "стир"
 
@@ -27,7 +27,7 @@ class Prepared:
     password: str
     deep_page: int
     deep_cursor: str
-    deep_after: tuple[datetime, int]
+    deep_after: tuple[int | None, int]
     ticket_ids: list[int]
     toggled: list[int]
     client_phones: list[str]
@@ -54,7 +54,7 @@ def reads(p: Prepared) -> list[Scenario]:
     """The read scenarios: lists, filters, searches and one ticket."""
     q = {word: f"/tickets?q={quote(word)}" for word in (COMMON, RARE, PREFIX)}
     return [
-        Scenario("first", "GET /tickets, admin, page 1", _get("/tickets"), p.admin_token,
+        Scenario("first", "GET /tickets, page 1 with total", _get("/tickets"), p.admin_token,
                  list_sql(), 2000),
         Scenario("deep", f"GET /tickets, admin, page {p.deep_page:,}",
                  _get(f"/tickets?cursor={p.deep_cursor}"), p.admin_token,
@@ -70,6 +70,16 @@ def reads(p: Prepared) -> list[Scenario]:
         Scenario("worker", "worker's own list", _get("/tickets"), p.worker_token,
                  list_sql(assignee_id=p.worker_id, caller_id=p.worker_id, caller_role="worker"),
                  2000),
+        Scenario("page500", "GET /tickets?page=500 (20 a page)", _get("/tickets?page=500"),
+                 p.admin_token, list_sql(offset=9980), None),
+        *[Scenario(f"sort{sort}", f"sort={sort}", _get(f"/tickets?sort={sort}"), p.admin_token,
+                   list_sql(sort=sort), 2000)
+          for sort in ("created_at", "-updated_at", "scheduled_at")],
+        Scenario("counts", "GET /tickets/counts", _get("/tickets/counts"), p.admin_token,
+                 count_sql(), 1000),
+        Scenario("counts_status", "GET /tickets/counts?status=new",
+                 _get("/tickets/counts?status=new"), p.admin_token,
+                 count_sql(statuses=["new"]), 1000),
         Scenario("get", "GET /tickets/{id}", [Call("GET", f"/tickets/{i}") for i in p.ticket_ids],
                  p.admin_token, get_sql(p.ticket_ids[0]), 3000),
     ]  # fmt: skip
