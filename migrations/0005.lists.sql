@@ -1,6 +1,6 @@
 -- Lists: one caller check every read query runs, one definition of the ticket filters, indexes
 -- for each sort order, and ticket counts kept by the statements that change tickets.
--- depends: 0003.ticket_rows
+-- depends: 0004.input_rules
 -- transactional: false
 
 -- The caller a token names, if the token is still good: the user exists, is active and not

@@ -92,7 +92,7 @@ COUNTS = {
     "counts, created range": {"created_from": RANGE[0], "created_to": RANGE[1]},
 }
 
-OTHERS = {
+OTHERS: dict[str, dict[str, Any]] = {
     "get_ticket": {"id": 50_000, "assignee_id": None, **ADMIN},
     "get_ticket as a worker": {
         "id": 50_000,

@@ -141,3 +141,7 @@ FROM ticket_counts
 GROUP BY status, assignee_id
 HAVING sum(tickets) <> 0
 ORDER BY status, assignee_id;
+
+-- name: age_idempotency_key!
+-- Make a stored answer look as old as :age (an interval such as '24 hours').
+UPDATE idempotency_keys SET created_at = now() - :age::interval WHERE key = :key;
