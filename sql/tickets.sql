@@ -71,7 +71,7 @@ FROM me
 LEFT JOIN LATERAL (
     SELECT count(*) AS rows FROM (SELECT 1 FROM matching LIMIT 10001) AS capped
 ) AS total ON me.passed
--- One branch per order (the others fold away: :sort is a constant in each custom plan); each is
+-- One branch per order (the others fold away: the sort is a constant in each custom plan); each is
 -- total (ties by id) and walks its own index from the cursor.
 LEFT JOIN LATERAL (
     -- (SELECT * of the CTE: its columns are listed once, above.)
