@@ -2,7 +2,7 @@
 
 -- name: list_clients
 -- A page of clients in the `sort` order after a keyset position (or `offset` rows in), optionally searched, with the total (to 10,001) and whether the caller passed.
-WITH me AS (
+WITH me AS MATERIALIZED (
     SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
         AS passed
 )
@@ -37,7 +37,7 @@ LEFT JOIN LATERAL (
 
 -- name: get_client^
 -- One client, and whether the caller passed (see list_tickets).
-WITH me AS (
+WITH me AS MATERIALIZED (
     SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
         AS passed
 )

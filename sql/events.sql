@@ -12,7 +12,7 @@ VALUES (
 
 -- name: list_events
 -- A page of a ticket's history, oldest first, with each actor's e-mail, the total (to 10,001), whether the ticket is there for this caller, and whether the caller passed.
-WITH me AS (
+WITH me AS MATERIALIZED (
     SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
         AS passed
 )

@@ -52,12 +52,13 @@ SELECT id FROM ticket;
 -- A page of tickets in the `sort` order after a keyset position (or `offset` rows in), with the total (counted to 10,001) and whether the caller passed.
 -- Every read query answers "caller refused" (caller_passed false), "nothing found" (one row of
 -- nulls beside caller_passed true) or the rows: one round trip, and the caller checked again.
-WITH me AS (
+-- `me` is materialised so the check runs once, not once per row.
+WITH me AS MATERIALIZED (
     SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
         AS passed
 ), matching AS NOT MATERIALIZED (
-    SELECT id, title, description, status, client_id, client_name, assignee_id, assignee_email,
-           scheduled_at, created_at, updated_at
+    -- The sort keys only: a page (and an offset's skipped rows) never reads more than the index.
+    SELECT id, created_at, updated_at, scheduled_at
     FROM ticket_list(:statuses::ticket_status[], :assignee_id::bigint, :client_id::bigint,
                      :unassigned::boolean, :search::text, :created_from::timestamptz,
                      :created_to::timestamptz, :scheduled_from::timestamptz,
@@ -67,40 +68,62 @@ SELECT t.id, t.title, t.description, t.status, t.client_id, t.client_name, t.ass
        t.assignee_email, t.scheduled_at, t.created_at, t.updated_at,
        me.passed AS caller_passed, total.rows AS total
 FROM me
--- Never a full count: at most 10,001 rows say "exactly n" or "more than 10,000".
+-- Never a full count: filters that ticket_counts keys (status, assignee) sum its counters (kept
+-- by the same transactions as the rows); any other filter counts at most 10,001 rows, enough to
+-- say "exactly n" or "more than 10,000". The CASE folds to one branch in each custom plan.
 LEFT JOIN LATERAL (
-    SELECT count(*) AS rows FROM (SELECT 1 FROM matching LIMIT 10001) AS capped
+    SELECT CASE
+        WHEN :search::text IS NULL AND :client_id::bigint IS NULL
+             AND :created_from::timestamptz IS NULL AND :created_to::timestamptz IS NULL
+             AND :scheduled_from::timestamptz IS NULL AND :scheduled_to::timestamptz IS NULL
+        THEN (SELECT least(coalesce(sum(k.tickets), 0), 10001)::bigint
+              FROM ticket_counts AS k
+              WHERE (:statuses::ticket_status[] IS NULL
+                     OR k.status = ANY (:statuses::ticket_status[]))
+                AND (:assignee_id::bigint IS NULL OR k.assignee_id = :assignee_id::bigint)
+                AND (NOT :unassigned::boolean OR k.assignee_id IS NULL))
+        ELSE (SELECT count(*) FROM (SELECT 1 FROM matching LIMIT 10001) AS capped)
+    END AS rows
 ) AS total ON me.passed
--- One branch per order (the others fold away: the sort is a constant in each custom plan); each is
--- total (ties by id) and walks its own index from the cursor.
+-- The page's ids in order: one branch per order (the others fold away, as the sort is a
+-- constant in each custom plan); each is total (ties by id) and walks its own index.
 LEFT JOIN LATERAL (
-    -- (SELECT * of the CTE: its columns are listed once, above.)
-    (SELECT * FROM matching
-     WHERE :sort::text = '-created_at' AND (created_at, id) < (:after_time::timestamptz, :after_id::bigint)
+    (SELECT id, row_number() OVER (ORDER BY created_at DESC, id DESC) AS position
+     FROM matching
+     WHERE :sort::text = '-created_at'
+       AND (created_at, id) < (:after_time::timestamptz, :after_id::bigint)
      ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset)
     UNION ALL
-    (SELECT * FROM matching
-     WHERE :sort::text = 'created_at' AND (created_at, id) > (:after_time::timestamptz, :after_id::bigint)
+    (SELECT id, row_number() OVER (ORDER BY created_at, id)
+     FROM matching
+     WHERE :sort::text = 'created_at'
+       AND (created_at, id) > (:after_time::timestamptz, :after_id::bigint)
      ORDER BY created_at, id LIMIT :limit OFFSET :offset)
     UNION ALL
-    (SELECT * FROM matching
-     WHERE :sort::text = '-updated_at' AND (updated_at, id) < (:after_time::timestamptz, :after_id::bigint)
+    (SELECT id, row_number() OVER (ORDER BY updated_at DESC, id DESC)
+     FROM matching
+     WHERE :sort::text = '-updated_at'
+       AND (updated_at, id) < (:after_time::timestamptz, :after_id::bigint)
      ORDER BY updated_at DESC, id DESC LIMIT :limit OFFSET :offset)
     UNION ALL
     -- Unscheduled tickets last: their key is infinity (tickets_scheduled_idx's expression).
-    (SELECT * FROM matching
+    (SELECT id, row_number() OVER (ORDER BY coalesce(scheduled_at, 'infinity'), id)
+     FROM matching
      WHERE :sort::text = 'scheduled_at'
        AND (coalesce(scheduled_at, 'infinity'), id)
            > (coalesce(:after_time::timestamptz, 'infinity'::timestamptz), :after_id::bigint)
      ORDER BY coalesce(scheduled_at, 'infinity'), id LIMIT :limit OFFSET :offset)
-) AS t ON me.passed;
+) AS page ON me.passed
+-- Then the page's rows as the API shows them (names and e-mails for these rows only).
+LEFT JOIN ticket_rows AS t ON t.id = page.id
+ORDER BY page.position;
 
 -- name: count_tickets
 -- Tickets per status and assignee among those the filters select, and whether the caller passed.
 -- Filters that ticket_counts keys (status, assignee) read its counters: a few hundred rows at
 -- any size. Any other filter counts the matching tickets through their indexes. The test is
 -- spelled out in both branches so each call's plan keeps only the branch that runs.
-WITH me AS (
+WITH me AS MATERIALIZED (
     SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
         AS passed
 )
@@ -132,7 +155,7 @@ ORDER BY c.status, c.assignee_id NULLS FIRST;
 
 -- name: get_ticket^
 -- One ticket with its client's name and assignee's e-mail (`assignee_id` scopes a worker), and whether the caller passed.
-WITH me AS (
+WITH me AS MATERIALIZED (
     SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
         AS passed
 )

@@ -17,7 +17,7 @@ UPDATE users SET password_hash = :password_hash WHERE id = :id;
 
 -- name: get_user^
 -- One undeleted user as the API shows it, and whether the caller passed (see list_tickets).
-WITH me AS (
+WITH me AS MATERIALIZED (
     SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
         AS passed
 )
@@ -38,7 +38,7 @@ RETURNING id, email, role, active, created_at, updated_at;
 
 -- name: list_users
 -- A page of undeleted users in the `sort` order after a keyset position (or `offset` rows in), optionally filtered, with the total (to 10,001) and whether the caller passed.
-WITH me AS (
+WITH me AS MATERIALIZED (
     SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
         AS passed
 )
