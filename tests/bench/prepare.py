@@ -7,8 +7,8 @@ from typing import Any
 
 import aiohttp
 
-from crm.pagination import micros
 from crm.demo import ADMIN_EMAIL, DEFAULT_PASSWORD, worker_email
+from crm.pagination import micros
 from tests.bench.data import Size
 from tests.bench.scenarios import Prepared, Scenario
 

@@ -5,7 +5,7 @@ package on PYTHONPATH; argv[1] is the running service's base URL. Exits non-zero
 """
 
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
 from crm_client import AuthenticatedClient, Client
@@ -127,7 +127,7 @@ def main(base_url: str) -> None:
     assert isinstance(by_number, TicketPage) and by_number.items == second.items
     oldest = list_tickets.sync(client=admin, q="стир", sort=ListTicketsSort("created_at"))
     assert isinstance(oldest, TicketPage) and oldest.items[0].id == sent.id
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     recent = list_tickets.sync(
         client=admin, created_from=now - timedelta(hours=1), created_to=now + timedelta(hours=1)
     )
