@@ -12,6 +12,6 @@ DROP TRIGGER IF EXISTS ticket_counts_truncate ON tickets;
 DROP FUNCTION IF EXISTS ticket_counts_clear();
 DROP FUNCTION IF EXISTS ticket_counts_apply();
 DROP TABLE IF EXISTS ticket_counts;
-DROP FUNCTION IF EXISTS ticket_list(ticket_status[], bigint, bigint, boolean, text, timestamptz, timestamptz, timestamptz, timestamptz);
+DROP FUNCTION IF EXISTS ticket_list(ticket_status[], bigint, bigint, boolean, text, text, timestamptz, timestamptz, timestamptz, timestamptz);
 DROP FUNCTION IF EXISTS caller_passes(bigint, integer, user_role, boolean);
 DROP FUNCTION IF EXISTS staff_caller(bigint, integer);

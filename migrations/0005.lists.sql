@@ -1,6 +1,6 @@
 -- Lists: one caller check every read query runs, one definition of the ticket filters, indexes
 -- for each sort order, and ticket counts kept by the statements that change tickets.
--- depends: 0004.input_rules
+-- depends: 0006.repair_story
 -- transactional: false
 
 -- The caller a token names, if the token is still good: the user exists, is active and not
@@ -37,6 +37,7 @@ CREATE OR REPLACE FUNCTION ticket_list(
     p_client_id bigint,
     p_unassigned boolean,
     p_search text,
+    p_serial_prefix text,
     p_created_from timestamptz,
     p_created_to timestamptz,
     p_scheduled_from timestamptz,
@@ -49,7 +50,10 @@ LANGUAGE sql STABLE AS $$
       AND (p_assignee_id IS NULL OR t.assignee_id = p_assignee_id)
       AND (p_client_id IS NULL OR t.client_id = p_client_id)
       AND (NOT p_unassigned OR t.assignee_id IS NULL)
-      AND (p_search IS NULL OR t.search @@ to_tsquery('russian', p_search))
+      -- Title words, or the start of a serial/IMEI (a 'key%' pattern; tickets_device_serial_idx).
+      AND ((p_search IS NULL AND p_serial_prefix IS NULL)
+           OR t.search @@ to_tsquery('russian', p_search)
+           OR t.device_serial_key LIKE p_serial_prefix)
       AND (p_created_from IS NULL OR t.created_at >= p_created_from)
       AND (p_created_to IS NULL OR t.created_at < p_created_to)
       -- Written with tickets_scheduled_idx's expression, so a range reads that index.
@@ -58,7 +62,7 @@ LANGUAGE sql STABLE AS $$
                AND t.scheduled_at IS NOT NULL))
       AND (p_scheduled_to IS NULL OR coalesce(t.scheduled_at, 'infinity') < p_scheduled_to)
 $$;
-COMMENT ON FUNCTION ticket_list(ticket_status[], bigint, bigint, boolean, text, timestamptz, timestamptz, timestamptz, timestamptz) IS 'Tickets matching the list filters (null = no filter); every ticket list and count reads through it.';
+COMMENT ON FUNCTION ticket_list(ticket_status[], bigint, bigint, boolean, text, text, timestamptz, timestamptz, timestamptz, timestamptz) IS 'Tickets matching the list filters (null = no filter); every ticket list and count reads through it.';
 
 -- Counts per status and assignee, so dashboards never count a million rows. Each statement
 -- that changes tickets adds its net change (statement triggers below, in the same transaction).

@@ -17,7 +17,7 @@ WITH me AS MATERIALIZED (
         AS passed
 )
 SELECT e.id, e.ticket_id, e.kind, e.actor_id, e.actor_email, e.from_status, e.to_status,
-       e.from_assignee_id, e.to_assignee_id, e.changes, e.created_at,
+       e.from_assignee_id, e.to_assignee_id, e.comment_id, e.changes, e.created_at,
        me.passed AS caller_passed, ticket.id IS NOT NULL AS ticket_found, total.rows AS total
 FROM me
 -- The ticket, if this caller may see it (`assignee_id` scopes a worker to their own).
@@ -31,7 +31,8 @@ LEFT JOIN LATERAL (
 ) AS total ON true
 LEFT JOIN LATERAL (
     SELECT ev.id, ev.ticket_id, ev.kind, ev.actor_id, a.email AS actor_email, ev.from_status,
-           ev.to_status, ev.from_assignee_id, ev.to_assignee_id, ev.changes, ev.created_at
+           ev.to_status, ev.from_assignee_id, ev.to_assignee_id, ev.comment_id, ev.changes,
+           ev.created_at
     FROM ticket_events AS ev
     LEFT JOIN users AS a ON a.id = ev.actor_id
     WHERE ev.ticket_id = ticket.id AND ev.id > :after_id

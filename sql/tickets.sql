@@ -20,8 +20,12 @@ WITH found AS (
     WHERE NOT EXISTS (SELECT 1 FROM found)
     RETURNING id
 ), ticket AS (
-    INSERT INTO tickets (title, description, scheduled_at, client_id, tracking_token)
-    SELECT :title, :description, :scheduled_at, id, :tracking_token
+    -- The contact as typed is kept with the ticket: a returning customer's client row stays as it was.
+    INSERT INTO tickets (title, description, scheduled_at, client_id, tracking_token, device_kind,
+                         device_brand, device_model, device_serial, address, contact_name,
+                         contact_phone, contact_email, contact_comment)
+    SELECT :title, :description, :scheduled_at, id, :tracking_token, :device_kind, :device_brand,
+           :device_model, :device_serial, :address, :name, :phone, :email, :comment
     FROM (SELECT id FROM found UNION ALL SELECT id FROM added) AS client
     RETURNING id, title, status, scheduled_at, created_at, tracking_token
 ), event AS (
@@ -31,16 +35,54 @@ WITH found AS (
 SELECT id, title, status, scheduled_at, created_at, tracking_token FROM ticket;
 
 -- name: get_public_ticket^
--- What a customer may see of their ticket, by its tracking token.
-SELECT title, status, scheduled_at, created_at, updated_at
-FROM tickets
-WHERE tracking_token = :tracking_token;
+-- What a customer may see of their ticket by its tracking token: status, dates, device, public comments only.
+SELECT t.id, t.title, t.status, t.created_at, t.updated_at, t.scheduled_at,
+       jsonb_build_object('kind', t.device_kind, 'brand', t.device_brand, 'model', t.device_model,
+                          'serial', t.device_serial) AS device,
+       coalesce(c.comments, '[]'::jsonb) AS comments
+FROM (
+    SELECT id, title, status, created_at, updated_at, scheduled_at, device_kind, device_brand,
+           device_model, device_serial
+    FROM tickets
+    WHERE tracking_token = :tracking_token
+) AS t
+LEFT JOIN LATERAL (
+    SELECT jsonb_agg(jsonb_build_object(
+               'id', c.id, 'body', c.body,
+               'author', CASE WHEN c.author_id IS NULL THEN 'customer' ELSE 'staff' END,
+               'author_name', CASE WHEN c.author_id IS NULL THEN :customer_label
+                                   ELSE coalesce((SELECT u.display_name FROM users AS u
+                                                  WHERE u.id = c.author_id), :staff_label) END,
+               -- ISO 8601 in UTC with a Z, as every timestamp of the API.
+               'created_at', (to_json(c.created_at AT TIME ZONE 'UTC') #>> '{}') || 'Z'
+           ) ORDER BY c.id) AS comments
+    -- Internal comments never leave this subquery; a staff e-mail is never selected.
+    FROM (SELECT id, body, author_id, created_at
+          FROM ticket_comments
+          WHERE ticket_id = t.id AND visibility = 'public'
+          ORDER BY id DESC
+          LIMIT :max_comments) AS c
+) AS c ON true;
+
+-- name: lock_public_ticket^
+-- A ticket by tracking token, locked, with when it was last closed (done or canceled), for a customer's comment.
+SELECT t.id, t.status,
+       CASE WHEN t.status IN ('done', 'canceled') THEN coalesce((
+           SELECT max(e.created_at) FROM ticket_events AS e
+           WHERE e.ticket_id = t.id AND e.kind = 'status_changed'
+       ), t.updated_at) END AS closed_at,
+       now() AS now
+FROM tickets AS t
+WHERE t.tracking_token = :tracking_token
+FOR UPDATE OF t;
 
 -- name: create_ticket^
 -- An admin's ticket for a known client, with its 'created' event (carrying the first assignee).
 WITH ticket AS (
-    INSERT INTO tickets (title, description, scheduled_at, client_id, assignee_id, tracking_token)
-    VALUES (:title, :description, :scheduled_at, :client_id, :assignee_id, :tracking_token)
+    INSERT INTO tickets (title, description, scheduled_at, client_id, assignee_id, tracking_token,
+                         device_kind, device_brand, device_model, device_serial, address)
+    VALUES (:title, :description, :scheduled_at, :client_id, :assignee_id, :tracking_token,
+            :device_kind, :device_brand, :device_model, :device_serial, :address)
     RETURNING id, status, assignee_id
 ), event AS (
     INSERT INTO ticket_events (ticket_id, actor_id, kind, to_status, to_assignee_id)
@@ -60,20 +102,21 @@ WITH me AS MATERIALIZED (
     -- The sort keys only: a page (and an offset's skipped rows) never reads more than the index.
     SELECT id, created_at, updated_at, scheduled_at
     FROM ticket_list(:statuses::ticket_status[], :assignee_id::bigint, :client_id::bigint,
-                     :unassigned::boolean, :search::text, :created_from::timestamptz,
+                     :unassigned::boolean, :search::text, :serial_prefix::text,
+                     :created_from::timestamptz,
                      :created_to::timestamptz, :scheduled_from::timestamptz,
                      :scheduled_to::timestamptz)
 )
 SELECT t.id, t.title, t.description, t.status, t.client_id, t.client_name, t.assignee_id,
-       t.assignee_email, t.scheduled_at, t.created_at, t.updated_at,
-       me.passed AS caller_passed, total.rows AS total
+       t.assignee_email, t.scheduled_at, t.created_at, t.updated_at, t.device, t.address,
+       t.contact, me.passed AS caller_passed, total.rows AS total
 FROM me
 -- Never a full count: filters that ticket_counts keys (status, assignee) sum its counters (kept
 -- by the same transactions as the rows); any other filter counts at most 10,001 rows, enough to
 -- say "exactly n" or "more than 10,000". The CASE folds to one branch in each custom plan.
 LEFT JOIN LATERAL (
     SELECT CASE
-        WHEN :search::text IS NULL AND :client_id::bigint IS NULL
+        WHEN :search::text IS NULL AND :serial_prefix::text IS NULL AND :client_id::bigint IS NULL
              AND :created_from::timestamptz IS NULL AND :created_to::timestamptz IS NULL
              AND :scheduled_from::timestamptz IS NULL AND :scheduled_to::timestamptz IS NULL
         THEN (SELECT least(coalesce(sum(k.tickets), 0), 10001)::bigint
@@ -132,7 +175,7 @@ FROM me
 LEFT JOIN LATERAL (
     SELECT k.status, k.assignee_id, sum(k.tickets)::bigint AS tickets
     FROM ticket_counts AS k
-    WHERE (:search::text IS NULL AND :client_id::bigint IS NULL
+    WHERE (:search::text IS NULL AND :serial_prefix::text IS NULL AND :client_id::bigint IS NULL
            AND :created_from::timestamptz IS NULL AND :created_to::timestamptz IS NULL
            AND :scheduled_from::timestamptz IS NULL AND :scheduled_to::timestamptz IS NULL)
       AND (:statuses::ticket_status[] IS NULL OR k.status = ANY (:statuses::ticket_status[]))
@@ -143,10 +186,12 @@ LEFT JOIN LATERAL (
     UNION ALL
     SELECT t.status, t.assignee_id, count(*)
     FROM ticket_list(:statuses::ticket_status[], :assignee_id::bigint, :client_id::bigint,
-                     :unassigned::boolean, :search::text, :created_from::timestamptz,
+                     :unassigned::boolean, :search::text, :serial_prefix::text,
+                     :created_from::timestamptz,
                      :created_to::timestamptz, :scheduled_from::timestamptz,
                      :scheduled_to::timestamptz) AS t
-    WHERE NOT (:search::text IS NULL AND :client_id::bigint IS NULL
+    WHERE NOT (:search::text IS NULL AND :serial_prefix::text IS NULL
+               AND :client_id::bigint IS NULL
                AND :created_from::timestamptz IS NULL AND :created_to::timestamptz IS NULL
                AND :scheduled_from::timestamptz IS NULL AND :scheduled_to::timestamptz IS NULL)
     GROUP BY t.status, t.assignee_id
@@ -160,18 +205,20 @@ WITH me AS MATERIALIZED (
         AS passed
 )
 SELECT t.id, t.title, t.description, t.status, t.client_id, t.client_name, t.assignee_id,
-       t.assignee_email, t.scheduled_at, t.created_at, t.updated_at, me.passed AS caller_passed
+       t.assignee_email, t.scheduled_at, t.created_at, t.updated_at, t.device, t.address,
+       t.contact, me.passed AS caller_passed
 FROM me
 LEFT JOIN LATERAL (
     SELECT id, title, description, status, client_id, client_name, assignee_id, assignee_email,
-           scheduled_at, created_at, updated_at
+           scheduled_at, created_at, updated_at, device, address, contact
     FROM ticket_rows
     WHERE id = :id AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::bigint)
 ) AS t ON me.passed;
 
 -- name: lock_ticket^
 -- The editable fields of a ticket, locked until the transaction ends; `assignee_id` scopes a worker.
-SELECT id, title, description, status, client_id, assignee_id, scheduled_at
+SELECT id, title, description, status, client_id, assignee_id, scheduled_at, device_kind,
+       device_brand, device_model, device_serial, address
 FROM tickets
 WHERE id = :id AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::bigint)
 FOR UPDATE;
@@ -180,7 +227,9 @@ FOR UPDATE;
 -- Store a ticket's new field values (already merged and checked) and touch updated_at.
 UPDATE tickets
 SET title = :title, description = :description, status = :status, client_id = :client_id,
-    assignee_id = :assignee_id, scheduled_at = :scheduled_at, updated_at = now()
+    assignee_id = :assignee_id, scheduled_at = :scheduled_at, device_kind = :device_kind,
+    device_brand = :device_brand, device_model = :device_model, device_serial = :device_serial,
+    address = :address, updated_at = now()
 WHERE id = :id;
 
 -- name: delete_ticket$

@@ -21,20 +21,21 @@ WITH me AS MATERIALIZED (
     SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
         AS passed
 )
-SELECT u.id, u.email, u.role, u.active, u.created_at, u.updated_at, me.passed AS caller_passed
+SELECT u.id, u.email, u.display_name, u.role, u.active, u.created_at, u.updated_at,
+       me.passed AS caller_passed
 FROM me
 LEFT JOIN LATERAL (
-    SELECT id, email, role, active, created_at, updated_at
+    SELECT id, email, display_name, role, active, created_at, updated_at
     FROM users
     WHERE id = :id AND deleted_at IS NULL
 ) AS u ON me.passed;
 
 -- name: insert_user^
 -- Create a user; returns nothing when the e-mail is taken by an undeleted user.
-INSERT INTO users (email, password_hash, role)
-VALUES (:email, :password_hash, :role)
+INSERT INTO users (email, password_hash, role, display_name)
+VALUES (:email, :password_hash, :role, :display_name)
 ON CONFLICT (lower(email)) WHERE deleted_at IS NULL DO NOTHING
-RETURNING id, email, role, active, created_at, updated_at;
+RETURNING id, email, display_name, role, active, created_at, updated_at;
 
 -- name: list_users
 -- A page of undeleted users in the `sort` order after a keyset position (or `offset` rows in), optionally filtered, with the total (to 10,001) and whether the caller passed.
@@ -43,14 +44,14 @@ WITH me AS MATERIALIZED (
         AS passed
 )
 , matching AS NOT MATERIALIZED (
-    SELECT id, email, role, active, created_at, updated_at
+    SELECT id, email, display_name, role, active, created_at, updated_at
     FROM users
     WHERE deleted_at IS NULL
       AND (:role::user_role IS NULL OR role = :role::user_role)
       -- :pattern is '%term%' with wildcards escaped; users_email_trgm_idx serves it.
       AND (:pattern::text IS NULL OR email LIKE :pattern::text)
 )
-SELECT u.id, u.email, u.role, u.active, u.created_at, u.updated_at,
+SELECT u.id, u.email, u.display_name, u.role, u.active, u.created_at, u.updated_at,
        me.passed AS caller_passed, total.rows AS total
 FROM me
 LEFT JOIN LATERAL (
@@ -77,9 +78,10 @@ ORDER BY id
 FOR UPDATE;
 
 -- name: update_user^
--- Change the given fields (null keeps one); a new password, role or deactivation revokes tokens.
+-- Change the given fields (null keeps one; display_name changes when set_display_name); a new password, role or deactivation revokes tokens.
 UPDATE users SET
     email = coalesce(:email, email),
+    display_name = CASE WHEN :set_display_name THEN :display_name ELSE display_name END,
     password_hash = coalesce(:password_hash, password_hash),
     role = coalesce(:role::user_role, role),
     active = coalesce(:active, active),
@@ -89,7 +91,7 @@ UPDATE users SET
                THEN 1 ELSE 0 END,
     updated_at = now()
 WHERE id = :id AND deleted_at IS NULL
-RETURNING id, email, role, active, created_at, updated_at;
+RETURNING id, email, display_name, role, active, created_at, updated_at;
 
 -- name: delete_user$
 -- Soft-delete a user and revoke their tokens; the row stays so history keeps its actors.

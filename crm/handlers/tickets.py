@@ -22,6 +22,7 @@ from crm.http.requests import (
     query_params,
     query_value,
     read_body,
+    read_json,
     read_patch,
     time_range,
 )
@@ -35,9 +36,10 @@ from crm.models import (
     TicketEvent,
     TicketPatch,
     TicketStatus,
+    device_columns,
 )
 from crm.pagination import page_request
-from crm.search import title_query
+from crm.search import serial_prefix, title_query
 
 LIST_FILTERS = (
     "q",
@@ -50,7 +52,9 @@ LIST_FILTERS = (
     "scheduled_from",
     "scheduled_to",
 )
-NULLABLE = ("description", "scheduled_at", "assignee_id")
+# One client's tickets (GET /clients/{id}/tickets) take the same filters but the client.
+CLIENT_FILTERS = tuple(name for name in LIST_FILTERS if name != "client_id")
+NULLABLE = ("description", "scheduled_at", "assignee_id", "device", "address")
 TICKET_JSON = as_dict(Ticket)
 
 
@@ -58,16 +62,18 @@ def _ticket_id(request: web.Request) -> int:
     return path_id(request, "Ticket")
 
 
-def _filters(query: MultiDict[str], read: Reader) -> dict[str, Any]:
+def _filters(query: MultiDict[str], read: Reader, client_id: int | None = None) -> dict[str, Any]:
     """The ticket filters of GET /tickets and /tickets/counts as list_tickets' parameters."""
     statuses = enum_params(query.getall("status", []), "status", TicketStatus)
     created = time_range(query, "created_from", "created_to")
     scheduled = time_range(query, "scheduled_from", "scheduled_to")
+    q = query_value(query, "q", Search)
     return {
-        "search": title_query(query_value(query, "q", Search)),
+        "search": title_query(q),
+        "serial_prefix": serial_prefix(q),
         "statuses": [s.value for s in statuses] if statuses else None,
         "assignee_id": read.own_tickets or int_param(query, "assignee_id"),
-        "client_id": int_param(query, "client_id"),
+        "client_id": client_id or int_param(query, "client_id"),
         "unassigned": bool_param(query, "unassigned"),
         "created_from": created[0],
         "created_to": created[1],
@@ -80,9 +86,27 @@ async def list_tickets(request: web.Request) -> web.Response:
     """A page of tickets in the asked order, filtered and searched, with the total."""
     app = request.app
     read = await reader(request, replica=app[READ_POOL] is not app[POOL])
-    query = query_params(request, (*LIST_FILTERS, "sort"), repeatable=("status",))
-    filters = _filters(query, read)
-    page = page_request(query, app[CURSOR_SECRET], "tickets", filters, orders.TICKETS)
+    return await _list(request, read, LIST_FILTERS, None)
+
+
+async def list_client_tickets(request: web.Request) -> web.Response:
+    """A page of one client's tickets: the customer's device history (admins)."""
+    app = request.app
+    read = await reader(request, Role.ADMIN, replica=app[READ_POOL] is not app[POOL])
+    client_id = path_id(request, "Client")
+    if not await app[QUERIES].client_exists(app[POOL], id=client_id):
+        raise not_found("Client")
+    return await _list(request, read, CLIENT_FILTERS, client_id)
+
+
+async def _list(
+    request: web.Request, read: Reader, allowed: tuple[str, ...], client_id: int | None
+) -> web.Response:
+    app = request.app
+    query = query_params(request, (*allowed, "sort"), repeatable=("status",))
+    filters = _filters(query, read, client_id)
+    scope = "tickets" if client_id is None else "client_tickets"
+    page = page_request(query, app[CURSOR_SECRET], scope, filters, orders.TICKETS)
     rows = await app[QUERIES].list_tickets(
         app[READ_POOL], **filters, **page.params(), **read.params()
     )
@@ -160,6 +184,8 @@ async def create_ticket(request: web.Request) -> web.Response:
             assignee_id=body.assignee_id,
             tracking_token=secrets.token_urlsafe(24),
             actor_id=caller.id,
+            address=body.address,
+            **device_columns(body.device),
         )
         row = await queries.get_ticket(
             conn, id=ticket["id"], assignee_id=None, **Reader(caller, confirmed=True).params()
@@ -172,12 +198,19 @@ async def patch_ticket(request: web.Request) -> web.Response:
     caller = await require(request)
     ticket_id = _ticket_id(request)
     patch, given = await read_patch(request, TicketPatch, nullable=NULLABLE)
+    device_keys = _given_keys(await read_json(request), "device")
     app = request.app
-    await change_ticket(app[POOL], app[QUERIES], caller, ticket_id, patch, given)
+    await change_ticket(app[POOL], app[QUERIES], caller, ticket_id, patch, given, device_keys)
     row = await app[QUERIES].get_ticket(
         app[POOL], id=ticket_id, assignee_id=None, **Reader(caller, confirmed=True).params()
     )
     return found(row, Ticket, "Ticket")
+
+
+def _given_keys(data: Any, name: str) -> frozenset[str]:
+    """The keys given inside the object `name` of a patch (null or absent: none)."""
+    inner = data.get(name) if isinstance(data, dict) else None
+    return frozenset(inner) if isinstance(inner, dict) else frozenset()
 
 
 async def delete_ticket(request: web.Request) -> web.Response:

@@ -43,9 +43,9 @@ def make_app(url: str, spec: dict[str, Any]) -> web.Application:
 
     async def sql(request: web.Request) -> web.Response:
         text, args = queries[request.match_info["name"]]
-        if "id" in request.query:  # GET /tickets/{id} rotates ids as the real scenario does
+        if "id" in request.query:  # rotate the scenario's id argument as the real one does
             at = id_at[request.match_info["name"]]
-            args = [*args[:at], int(request.query["id"]), *args[at + 1 :]]
+            args = [*args[:at], type(args[at])(request.query["id"]), *args[at + 1 :]]
         rows = await request.app[POOL].fetch(text, *args)
         return web.Response(
             body=orjson.dumps([dict(row) for row in rows]), content_type="application/json"

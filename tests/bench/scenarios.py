@@ -8,9 +8,9 @@ from urllib.parse import quote
 
 import attrs
 
-from crm.search import title_query
+from crm.search import serial_prefix, title_query
 from tests.bench.load import Call
-from tests.demo_queries import count_sql, get_sql, list_sql
+from tests.demo_queries import comments_sql, count_sql, get_sql, list_sql, tracking_sql
 
 COMMON, RARE, PREFIX = "машина", "зебра", "стир"
 
@@ -28,6 +28,7 @@ class Prepared:
     deep_cursor: str
     deep_after: tuple[int | None, int]
     ticket_ids: list[int]
+    tracking_tokens: list[str]
     toggled: list[int]
     client_phones: list[str]
 
@@ -43,6 +44,8 @@ class Scenario:
     # The page query and its arguments, for the bare handler and pgbench (reads only).
     sql: tuple[str, list[Any]] | None = None
     target_rps: int | None = None
+    # The first SQL argument of each call, in order, for a bare handler that rotates as we do.
+    rotate: tuple[str, ...] = ()
 
 
 def _get(path: str) -> list[Call]:
@@ -52,6 +55,7 @@ def _get(path: str) -> list[Call]:
 def reads(p: Prepared) -> list[Scenario]:
     """The read scenarios: lists, filters, searches and one ticket."""
     q = {word: f"/tickets?q={quote(word)}" for word in (COMMON, RARE, PREFIX)}
+    ids = tuple(str(i) for i in p.ticket_ids)
     return [
         Scenario("first", "GET /tickets, page 1 with total", _get("/tickets"), p.admin_token,
                  list_sql(), 2000),
@@ -59,11 +63,11 @@ def reads(p: Prepared) -> list[Scenario]:
                  _get(f"/tickets?cursor={p.deep_cursor}"), p.admin_token,
                  list_sql(after=p.deep_after), 2000),
         Scenario("q_common", f"q={COMMON} (common word)", _get(q[COMMON]), p.admin_token,
-                 list_sql(search=title_query(COMMON)), 1000),
+                 list_sql(search=title_query(COMMON), serial_prefix=serial_prefix(COMMON)), 1000),
         Scenario("q_rare", f"q={RARE} (rare word)", _get(q[RARE]), p.admin_token,
-                 list_sql(search=title_query(RARE)), 1000),
+                 list_sql(search=title_query(RARE), serial_prefix=serial_prefix(RARE)), 1000),
         Scenario("q_prefix", f"q={PREFIX} (prefix)", _get(q[PREFIX]), p.admin_token,
-                 list_sql(search=title_query(PREFIX)), 1000),
+                 list_sql(search=title_query(PREFIX), serial_prefix=serial_prefix(PREFIX)), 1000),
         Scenario("status", "status=new", _get("/tickets?status=new"), p.admin_token,
                  list_sql(statuses=["new"]), 2000),
         Scenario("worker", "worker's own list", _get("/tickets"), p.worker_token,
@@ -80,7 +84,14 @@ def reads(p: Prepared) -> list[Scenario]:
                  _get("/tickets/counts?status=new"), p.admin_token,
                  count_sql(statuses=["new"]), 1000),
         Scenario("get", "GET /tickets/{id}", [Call("GET", f"/tickets/{i}") for i in p.ticket_ids],
-                 p.admin_token, get_sql(p.ticket_ids[0]), 3000),
+                 p.admin_token, get_sql(p.ticket_ids[0]), 3000, ids),
+        # Beside one ticket: its comments and the customer's tracking page (>= 80% of it).
+        Scenario("comments", "GET /tickets/{id}/comments",
+                 [Call("GET", f"/tickets/{i}/comments") for i in p.ticket_ids], p.admin_token,
+                 comments_sql(p.ticket_ids[0]), None, ids),
+        Scenario("tracking", "GET /tickets/public/{token}",
+                 [Call("GET", f"/tickets/public/{t}") for t in p.tracking_tokens], None,
+                 tracking_sql(p.tracking_tokens[0]), None, tuple(p.tracking_tokens)),
     ]  # fmt: skip
 
 
