@@ -1,6 +1,6 @@
 -- Lists: one caller check every read query runs, one definition of the ticket filters, indexes
 -- for each sort order, and ticket counts kept by the statements that change tickets.
--- depends: 0006.repair_story
+-- depends: 0004.input_rules
 -- transactional: false
 
 -- The caller a token names, if the token is still good: the user exists, is active and not
@@ -27,10 +27,12 @@ LANGUAGE sql STABLE AS $$
 $$;
 COMMENT ON FUNCTION caller_passes(bigint, integer, user_role, boolean) IS 'Whether a read query may run as this caller (token still valid, role unchanged).';
 
--- The tickets GET /tickets and GET /tickets/counts select, before any order or page. The
--- planner inlines it (one SQL statement, STABLE), so each call plans as if written out; with
--- custom plans the absent (null) filters fold away. It returns the view's rows, so columns
--- added to ticket_rows flow through unchanged.
+-- The tickets GET /tickets and GET /tickets/counts select, before any order or page: rows of
+-- tickets itself (the lists then read the page's rows from ticket_rows by id). The planner
+-- inlines it (one SQL statement, STABLE), so each call plans as if written out; with custom
+-- plans the absent (null) filters fold away. Its body reads device_serial, which
+-- 0006.repair_story adds, so it is parsed when first called, not here (this file runs first).
+SET check_function_bodies = off;
 CREATE OR REPLACE FUNCTION ticket_list(
     p_statuses ticket_status[],
     p_assignee_id bigint,
@@ -42,18 +44,20 @@ CREATE OR REPLACE FUNCTION ticket_list(
     p_created_to timestamptz,
     p_scheduled_from timestamptz,
     p_scheduled_to timestamptz
-) RETURNS SETOF ticket_rows
+) RETURNS SETOF tickets
 LANGUAGE sql STABLE AS $$
     SELECT t.*
-    FROM ticket_rows AS t
+    FROM tickets AS t
     WHERE (p_statuses IS NULL OR t.status = ANY (p_statuses))
       AND (p_assignee_id IS NULL OR t.assignee_id = p_assignee_id)
       AND (p_client_id IS NULL OR t.client_id = p_client_id)
       AND (NOT p_unassigned OR t.assignee_id IS NULL)
-      -- Title words, or the start of a serial/IMEI (a 'key%' pattern; tickets_device_serial_idx).
+      -- Title words, or the start of a serial/IMEI ('key%'; tickets_device_serial_idx's
+      -- expression).
       AND ((p_search IS NULL AND p_serial_prefix IS NULL)
            OR t.search @@ to_tsquery('russian', p_search)
-           OR t.device_serial_key LIKE p_serial_prefix)
+           OR regexp_replace(lower(t.device_serial), '[[:space:]-]+', '', 'g')
+              LIKE p_serial_prefix)
       AND (p_created_from IS NULL OR t.created_at >= p_created_from)
       AND (p_created_to IS NULL OR t.created_at < p_created_to)
       -- Written with tickets_scheduled_idx's expression, so a range reads that index.
@@ -62,6 +66,7 @@ LANGUAGE sql STABLE AS $$
                AND t.scheduled_at IS NOT NULL))
       AND (p_scheduled_to IS NULL OR coalesce(t.scheduled_at, 'infinity') < p_scheduled_to)
 $$;
+RESET check_function_bodies;
 COMMENT ON FUNCTION ticket_list(ticket_status[], bigint, bigint, boolean, text, text, timestamptz, timestamptz, timestamptz, timestamptz) IS 'Tickets matching the list filters (null = no filter); every ticket list and count reads through it.';
 
 -- Counts per status and assignee, so dashboards never count a million rows. Each statement
