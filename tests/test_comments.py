@@ -69,6 +69,8 @@ async def test_comments_list_oldest_first_page_by_page_and_empty_when_none(
     assert (await api.get(f"/tickets/{ticket}/comments", token=token)).body == {
         "items": [],
         "next_cursor": None,
+        "total": 0,
+        "total_exact": True,
     }
     for n in range(3):
         await _comment(api, ticket, admin_token, f"note {n}", "internal")
@@ -79,6 +81,9 @@ async def test_comments_list_oldest_first_page_by_page_and_empty_when_none(
     bodies = [c["body"] for c in first.body["items"] + rest.body["items"]]
     assert bodies == ["note 0", "note 1", "note 2"]
     assert rest.body["next_cursor"] is None and "Link" in first.headers
+    assert (first.body["total"], rest.body["total"]) == (3, 3)
+    second = await api.get(f"/tickets/{ticket}/comments?page_size=2&page=2", token=token)
+    assert second.body["items"] == rest.body["items"]
 
 
 async def test_display_name_is_the_author_name_staff_see(api: Api, admin_token: str) -> None:

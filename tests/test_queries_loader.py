@@ -54,9 +54,10 @@ def test_duplicate_names_across_files_fail_loading(tmp_path: Path) -> None:
 
 
 async def test_a_query_refuses_missing_or_extra_parameters() -> None:
-    query = load_queries()["get_user"]
-    with pytest.raises(TypeError, match=r"missing \['id'\], unexpected \['user_id'\]"):
-        await query(None, user_id=1)
+    query = load_queries()["get_client"]
+    caller = {"caller_id": 1, "caller_version": 1, "caller_role": "admin", "caller_confirmed": True}
+    with pytest.raises(TypeError, match=r"missing \['id'\], unexpected \['client_id'\]"):
+        await query(None, client_id=1, **caller)
 
 
 def test_the_serving_app_does_not_load_demo_queries() -> None:
