@@ -88,18 +88,19 @@ LISTS = {
     "client's serial": {**_q("sn"), "client_id": 777},
 }
 # Every order, alone, deep, and with the filters a dashboard combines with it.
+WITH_EACH_ORDER: dict[str, dict[str, Any]] = {
+    "": {},
+    ", page 500": {"offset": 9980},
+    ", status": {"statuses": ["new"]},
+    ", worker": {"assignee_id": WORKER},
+    ", worker's open": {"assignee_id": WORKER, "statuses": ["new", "in_progress"]},
+    ", word": {"search": title_query("стир")},
+    ", scheduled range": {"scheduled_from": RANGE[0], "scheduled_to": RANGE[1]},
+}
 SORTS = {
     f"{sort}{label}": {"sort": sort, **filters}
     for sort in ("created_at", "-updated_at", "scheduled_at")
-    for label, filters in {
-        "": {},
-        ", page 500": {"offset": 9980},
-        ", status": {"statuses": ["new"]},
-        ", worker": {"assignee_id": WORKER},
-        ", worker's open": {"assignee_id": WORKER, "statuses": ["new", "in_progress"]},
-        ", word": {"search": title_query("стир")},
-        ", scheduled range": {"scheduled_from": RANGE[0], "scheduled_to": RANGE[1]},
-    }.items()
+    for label, filters in WITH_EACH_ORDER.items()
 }
 COUNTS = {
     "counts": {},
