@@ -59,7 +59,11 @@ def _query(path: str) -> list[tuple[str, str]]:
 
 def test_the_ticket_list_prefills_no_filter_that_hides_tickets() -> None:
     assert "/tickets" in _list_operations()
-    assert _query("/tickets") == [("unassigned", "false"), ("page_size", "20")]
+    assert _query("/tickets") == [
+        ("unassigned", "false"),
+        ("sort", "-created_at"),
+        ("page_size", "20"),
+    ]
 
 
 @pytest.mark.parametrize("path", _list_operations())
