@@ -32,6 +32,8 @@ class Settings:
     # Processes `crm serve` starts on one port: one per core scales a single host.
     web_workers: int = 1
     data_dir: Path = Path(".crm")
+    # The embedded database's extra TCP port on 127.0.0.1 (CRM_PG_PORT); None: socket only.
+    pg_port: int | None = None
     pool_min_size: int = 2
     pool_max_size: int = 10
     # PgBouncer in transaction mode cannot keep prepared statements across transactions.
@@ -61,6 +63,7 @@ class Settings:
             port=_int(environ, "PORT", 8000, 1, 65535),
             web_workers=_int(environ, "WEB_WORKERS", 1, 1, 256),
             data_dir=data_dir,
+            pg_port=_int(environ, "CRM_PG_PORT", 0, 1, 65535) or None,
             pool_min_size=_int(environ, "DB_POOL_MIN_SIZE", 2, 0, 1000),
             pool_max_size=_int(environ, "DB_POOL_MAX_SIZE", 10, 1, 1000),
             statement_cache_size=_int(environ, "DB_STATEMENT_CACHE_SIZE", 100, 0, 10000),

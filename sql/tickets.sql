@@ -97,8 +97,19 @@ SET title = :title, description = :description, status = :status, client_id = :c
 WHERE id = :id;
 
 -- name: delete_ticket$
--- Delete a ticket (its history goes with it); returns its id, or nothing when there was none.
-DELETE FROM tickets WHERE id = :id RETURNING id;
+-- Delete a ticket, leaving a tombstone and its history for reports; returns its id, or nothing when there was none.
+WITH gone AS (
+    DELETE FROM tickets WHERE id = :id
+    RETURNING id, title, description, status, client_id, assignee_id, scheduled_at, created_at,
+              updated_at
+), tombstone AS (
+    INSERT INTO deleted_tickets (id, title, description, status, client_id, assignee_id,
+                                 scheduled_at, created_at, updated_at, deleted_by)
+    SELECT id, title, description, status, client_id, assignee_id, scheduled_at, created_at,
+           updated_at, :actor_id
+    FROM gone
+)
+SELECT id FROM gone;
 
 -- name: client_exists$
 -- Whether a client with this id exists.

@@ -19,7 +19,9 @@ from crm.settings import Settings
 from tests.api import Api
 
 TRUNCATE = (
-    "TRUNCATE users, clients, tickets, ticket_events, idempotency_keys RESTART IDENTITY CASCADE"
+    "TRUNCATE users, clients, tickets, ticket_events, deleted_tickets, report_daily_counts,"
+    " idempotency_keys"
+    " RESTART IDENTITY CASCADE"
 )
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 

@@ -128,9 +128,12 @@ async def patch_ticket(request: web.Request) -> web.Response:
 
 
 async def delete_ticket(request: web.Request) -> web.Response:
-    """An admin deletes a ticket and its history."""
-    await require(request, Role.ADMIN)
-    deleted = await request.app[QUERIES].delete_ticket(request.app[POOL], id=_ticket_id(request))
+    """An admin deletes a ticket; a tombstone and its history stay for reports."""
+    caller = await require(request, Role.ADMIN)
+    app = request.app
+    deleted = await app[QUERIES].delete_ticket(
+        app[POOL], id=_ticket_id(request), actor_id=caller["id"]
+    )
     if deleted is None:
         raise not_found("Ticket")
     return web.Response(status=204)

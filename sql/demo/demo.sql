@@ -7,7 +7,7 @@ SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM clients)
 
 -- name: demo_clear!
 -- Delete every row of every table, restarting the ids (only when forced).
-TRUNCATE users, clients, tickets, ticket_events, idempotency_keys RESTART IDENTITY CASCADE;
+TRUNCATE users, clients, tickets, ticket_events, deleted_tickets, report_daily_counts, idempotency_keys RESTART IDENTITY CASCADE;
 
 -- name: demo_set_aside_indexes!
 -- Drop the secondary indexes and constraints of the filled tables for a fast bulk load, keeping their definitions.
@@ -200,7 +200,7 @@ SELECT
 FROM shaped, words;
 
 -- name: demo_insert_events!
--- The history each ticket's state implies: created, assigned, started, finished or canceled.
+-- The history each ticket's state implies, in order: created, assigned, started, finished or canceled.
 INSERT INTO ticket_events (ticket_id, actor_id, kind, from_status, to_status, from_assignee_id,
                            to_assignee_id, created_at)
 SELECT t.id, e.actor_id, e.kind::ticket_event_kind, e.from_status::ticket_status,
@@ -209,8 +209,10 @@ FROM tickets AS t
 CROSS JOIN LATERAL (
     VALUES
         (1, true, NULL::bigint, 'created', NULL, 'new', NULL::bigint, t.created_at),
+        -- A quarter of the way to the last change (at creation for a new ticket): always
+        -- before work starts and before the close, whose credit goes to this assignment.
         (2, t.assignee_id IS NOT NULL, 1::bigint, 'assigned', NULL, NULL, t.assignee_id,
-         t.created_at + interval '1 hour'),
+         t.created_at + (t.updated_at - t.created_at) / 4),
         (3, t.status IN ('in_progress', 'done'), t.assignee_id, 'status_changed', 'new',
          'in_progress', NULL, t.created_at + (t.updated_at - t.created_at) / 2),
         (4, t.status = 'done', t.assignee_id, 'status_changed', 'in_progress', 'done', NULL,

@@ -118,3 +118,26 @@ SELECT con.conname, pg_get_constraintdef(con.oid), obj_description(con.oid, 'pg_
 FROM pg_constraint AS con
 JOIN pg_namespace AS n ON n.oid = con.connamespace AND n.nspname = 'public'
 ORDER BY name, definition;
+
+-- name: all_tickets
+-- Every ticket's status and assignee, by id.
+SELECT id, status::text AS status, assignee_id FROM tickets ORDER BY id;
+
+-- name: all_events
+-- Every history row, oldest first within each ticket.
+SELECT id, ticket_id, kind::text AS kind, from_status::text AS from_status,
+       to_status::text AS to_status, to_assignee_id, created_at
+FROM ticket_events
+ORDER BY ticket_id, id;
+
+-- name: done_tickets_credited_to_nobody$
+-- How many done tickets report_tickets credits to no worker.
+SELECT count(*) FROM report_tickets WHERE status = 'done' AND closed_by_id IS NULL;
+
+-- name: deleted_ticket^
+-- A deleted ticket's tombstone.
+SELECT id, title, status::text AS status, assignee_id, deleted_by FROM deleted_tickets WHERE id = :id;
+
+-- name: report_ticket_deletion^
+-- What report_tickets says of a ticket's deletion.
+SELECT deleted, deleted_at, first_in_progress_at, client_name FROM report_tickets WHERE ticket_id = :id;
