@@ -1,4 +1,4 @@
-"""Analysts' logins read the report_* views and nothing else; the embedded server can listen on TCP."""
+"""Analysts' logins read the report_* views only; the embedded server can listen on TCP."""
 
 from __future__ import annotations
 

@@ -141,3 +141,63 @@ SELECT id, title, status::text AS status, assignee_id, deleted_by FROM deleted_t
 -- name: report_ticket_deletion^
 -- What report_tickets says of a ticket's deletion.
 SELECT deleted, deleted_at, first_in_progress_at, client_name FROM report_tickets WHERE ticket_id = :id;
+
+-- name: insert_ticket_at$
+-- A ticket as it stands now, created at a given time; returns its id.
+INSERT INTO tickets (title, client_id, assignee_id, status, tracking_token, created_at, updated_at)
+VALUES (:title, :client_id, :assignee_id, :status::ticket_status, gen_random_uuid()::text,
+        :created_at, :created_at)
+RETURNING id;
+
+-- name: insert_event_at!
+-- One history row at a given time.
+INSERT INTO ticket_events (ticket_id, actor_id, kind, from_status, to_status, to_assignee_id, created_at)
+VALUES (:ticket_id, :actor_id, :kind::ticket_event_kind, :from_status::ticket_status,
+        :to_status::ticket_status, :to_assignee_id, :created_at);
+
+-- name: delete_ticket_at!
+-- Delete a ticket as the API does, at a given time.
+WITH gone AS (
+    DELETE FROM tickets WHERE id = :id
+    RETURNING id, title, description, status, client_id, assignee_id, scheduled_at, created_at, updated_at
+)
+INSERT INTO deleted_tickets (id, title, description, status, client_id, assignee_id, scheduled_at,
+                             created_at, updated_at, deleted_at)
+SELECT id, title, description, status, client_id, assignee_id, scheduled_at, created_at, updated_at,
+       :deleted_at
+FROM gone;
+
+-- name: view_columns
+-- The report_* views' columns and types, in order.
+SELECT c.table_name, c.column_name, c.data_type
+FROM information_schema.columns AS c
+WHERE c.table_schema = 'public' AND c.table_name LIKE 'report\_%'
+  AND c.table_name IN (SELECT table_name FROM information_schema.views)
+ORDER BY c.table_name, c.ordinal_position;
+
+-- name: uncommented_view_columns
+-- report_* views or their columns without a COMMENT ON.
+SELECT c.relname AS view_name, a.attname AS column_name
+FROM pg_class AS c
+JOIN pg_namespace AS n ON n.oid = c.relnamespace AND n.nspname = 'public'
+JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0
+WHERE c.relkind = 'v' AND c.relname LIKE 'report\_%'
+  AND (obj_description(c.oid, 'pg_class') IS NULL OR col_description(c.oid, a.attnum) IS NULL);
+
+-- name: report_tickets_rows
+-- Every report_tickets row, by ticket id.
+SELECT ticket_id, title, status::text AS status, client_name, assignee_id, first_in_progress_at,
+       done_at, canceled_at, closed_by_id, resolution_time, reopenings, deleted, deleted_at
+FROM report_tickets
+ORDER BY ticket_id;
+
+-- name: report_daily_rows
+-- Every report_daily row, oldest first.
+SELECT day, created, done, canceled, open_at_end FROM report_daily ORDER BY day;
+
+-- name: report_worker_load_rows
+-- Every report_worker_load row, by worker id.
+SELECT worker_id, worker_email, active, open_new, open_in_progress, done_7d, done_30d,
+       median_resolution_30d, p90_resolution_30d
+FROM report_worker_load
+ORDER BY worker_id;
