@@ -11,6 +11,7 @@ BEGIN
 END
 $$;
 DROP VIEW IF EXISTS report_worker_load;
+DROP VIEW IF EXISTS report_closes;
 DROP VIEW IF EXISTS report_daily;
 DROP TRIGGER IF EXISTS report_daily_count_truncate ON ticket_events;
 DROP TRIGGER IF EXISTS report_daily_count_events ON ticket_events;

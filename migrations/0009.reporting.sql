@@ -43,58 +43,64 @@ CREATE INDEX ticket_events_status_time_idx ON ticket_events (created_at)
     WHERE kind IN ('created', 'status_changed');
 COMMENT ON INDEX ticket_events_status_time_idx IS 'Creations and status changes by time, for report_worker_load and sql/reports.';
 
--- Every ticket, live or deleted, with its milestones from ticket_events.
+-- Every ticket, live or deleted, with its milestones from ticket_events. Each milestone is a
+-- scalar subquery, not a join: the planner drops the ones a query does not select, so counting
+-- a year of tickets by status reads no history at all.
 CREATE VIEW report_tickets AS
-SELECT t.id AS ticket_id, t.title, t.status,
-       t.client_id, c.name AS client_name, c.phone AS client_phone, c.email AS client_email,
-       t.assignee_id, a.email AS assignee_email,
+SELECT t.id AS ticket_id, t.title, t.status, t.client_id,
+       (SELECT c.name FROM clients AS c WHERE c.id = t.client_id) AS client_name,
+       (SELECT c.phone FROM clients AS c WHERE c.id = t.client_id) AS client_phone,
+       (SELECT c.email FROM clients AS c WHERE c.id = t.client_id) AS client_email,
+       t.assignee_id,
+       (SELECT u.email FROM users AS u WHERE u.id = t.assignee_id) AS assignee_email,
        t.created_at, t.updated_at, t.scheduled_at,
-       h.first_in_progress_at,
-       CASE WHEN last_move.to_status = 'done' THEN last_move.created_at END AS done_at,
-       CASE WHEN last_move.to_status = 'canceled' THEN last_move.created_at END AS canceled_at,
-       CASE WHEN last_move.to_status = 'done' THEN closer.to_assignee_id END AS closed_by_id,
-       CASE WHEN last_move.to_status = 'done' THEN
-           (SELECT u.email FROM users AS u WHERE u.id = closer.to_assignee_id) END AS closed_by_email,
-       CASE WHEN last_move.to_status = 'done' THEN last_move.created_at - t.created_at END
-           AS resolution_time,
-       coalesce(h.reopenings, 0) AS reopenings,
+       (SELECT min(e.created_at) FROM ticket_events AS e
+        WHERE e.ticket_id = t.id AND e.kind = 'status_changed' AND e.to_status = 'in_progress')
+           AS first_in_progress_at,
+       -- The customer's first sign of life from the shop: work started.
+       (SELECT min(e.created_at) FROM ticket_events AS e
+        WHERE e.ticket_id = t.id AND e.kind = 'status_changed' AND e.to_status = 'in_progress')
+           AS first_response_at,
+       -- A ticket is closed now when its status says so (every status change writes an event):
+       -- its close is then the last move to that status.
+       CASE WHEN t.status = 'done' THEN t.done_at END AS done_at,
+       CASE WHEN t.status = 'canceled' THEN
+           (SELECT max(e.created_at) FROM ticket_events AS e
+            WHERE e.ticket_id = t.id AND e.kind = 'status_changed' AND e.to_status = 'canceled')
+       END AS canceled_at,
+       CASE WHEN t.status = 'done' THEN t.closed_by_id END AS closed_by_id,
+       CASE WHEN t.status = 'done' THEN
+           (SELECT u.email FROM users AS u WHERE u.id = t.closed_by_id) END AS closed_by_email,
+       CASE WHEN t.status = 'done' THEN t.done_at - t.created_at END AS resolution_time,
+       (SELECT count(*) FROM ticket_events AS e
+        WHERE e.ticket_id = t.id AND e.kind = 'status_changed'
+          AND e.from_status IN ('done', 'canceled') AND e.to_status IN ('new', 'in_progress'))
+           AS reopenings,
        t.deleted, t.deleted_at
 FROM (
-    SELECT id, title, status, client_id, assignee_id, scheduled_at, created_at, updated_at,
-           false AS deleted, NULL::timestamptz AS deleted_at
-    FROM tickets
-    UNION ALL
-    SELECT id, title, status, client_id, assignee_id, scheduled_at, created_at, updated_at,
-           true, deleted_at
-    FROM deleted_tickets
-) AS t
-LEFT JOIN clients AS c ON c.id = t.client_id
-LEFT JOIN users AS a ON a.id = t.assignee_id
-LEFT JOIN LATERAL (
-    SELECT min(e.created_at) FILTER (WHERE e.to_status = 'in_progress') AS first_in_progress_at,
-           count(*) FILTER (WHERE e.from_status IN ('done', 'canceled')
-                              AND e.to_status IN ('new', 'in_progress')) AS reopenings
-    FROM ticket_events AS e
-    WHERE e.ticket_id = t.id AND e.kind = 'status_changed'
-) AS h ON true
--- A close is the last status change when it goes to done (or canceled): reopened tickets
--- have none until they close again.
-LEFT JOIN LATERAL (
-    SELECT e.id, e.to_status, e.created_at
-    FROM ticket_events AS e
-    WHERE e.ticket_id = t.id AND e.kind = 'status_changed'
-    ORDER BY e.id DESC
-    LIMIT 1
-) AS last_move ON true
--- The worker credited with a close is the last assignment before it (created events carry the
--- first assignee), whoever is assigned now.
-LEFT JOIN LATERAL (
-    SELECT e.to_assignee_id
-    FROM ticket_events AS e
-    WHERE e.ticket_id = t.id AND e.kind IN ('created', 'assigned') AND e.id < last_move.id
-    ORDER BY e.id DESC
-    LIMIT 1
-) AS closer ON last_move.to_status = 'done';
+    SELECT live.*,
+           (SELECT max(e.created_at) FROM ticket_events AS e
+            WHERE e.ticket_id = live.id AND e.kind = 'status_changed' AND e.to_status = 'done')
+               AS done_at,
+           -- The worker credited with a close is the last assignment before it (created events
+           -- carry the first assignee), whoever is assigned now.
+           (SELECT a.to_assignee_id FROM ticket_events AS a
+            WHERE a.ticket_id = live.id AND a.kind IN ('created', 'assigned')
+              AND a.id < (SELECT max(d.id) FROM ticket_events AS d
+                          WHERE d.ticket_id = live.id AND d.kind = 'status_changed'
+                            AND d.to_status = 'done')
+            ORDER BY a.id DESC
+            LIMIT 1) AS closed_by_id
+    FROM (
+        SELECT id, title, status, client_id, assignee_id, scheduled_at, created_at, updated_at,
+               false AS deleted, NULL::timestamptz AS deleted_at
+        FROM tickets
+        UNION ALL
+        SELECT id, title, status, client_id, assignee_id, scheduled_at, created_at, updated_at,
+               true, deleted_at
+        FROM deleted_tickets
+    ) AS live
+) AS t;
 COMMENT ON VIEW report_tickets IS 'One row per ticket ever created, deleted ones included (deleted = true): its people, times and milestones. A close is the last status change when it goes to done; the worker credited is the last assignment before it.';
 COMMENT ON COLUMN report_tickets.ticket_id IS 'The ticket''s id.';
 COMMENT ON COLUMN report_tickets.title IS 'What is broken, in the customer''s words.';
@@ -109,6 +115,7 @@ COMMENT ON COLUMN report_tickets.created_at IS 'When the request arrived (UTC).'
 COMMENT ON COLUMN report_tickets.updated_at IS 'When the ticket last changed (UTC).';
 COMMENT ON COLUMN report_tickets.scheduled_at IS 'When the visit is planned (UTC).';
 COMMENT ON COLUMN report_tickets.first_in_progress_at IS 'When work first started (first move to in_progress, UTC).';
+COMMENT ON COLUMN report_tickets.first_response_at IS 'The first response to the customer (UTC): work started.';
 COMMENT ON COLUMN report_tickets.done_at IS 'The close: the last move to done, when the ticket is done now (UTC).';
 COMMENT ON COLUMN report_tickets.canceled_at IS 'The last move to canceled, when the ticket is canceled now (UTC).';
 COMMENT ON COLUMN report_tickets.closed_by_id IS 'The worker credited with the close: the last assignment before it.';
@@ -263,28 +270,48 @@ COMMENT ON COLUMN report_daily.done IS 'Tickets closed that day: their last stat
 COMMENT ON COLUMN report_daily.canceled IS 'Tickets canceled that day (their last status change, to canceled).';
 COMMENT ON COLUMN report_daily.open_at_end IS 'Tickets new or in_progress at the end of the day (UTC midnight); a deleted ticket stops counting the day it is deleted.';
 
+-- One row per close, indexed by time: "who closed what last month, and how fast" reads only
+-- that month's status changes.
+CREATE VIEW report_closes AS
+SELECT e.ticket_id, e.created_at AS closed_at, closer.worker_id,
+       (SELECT u.email FROM users AS u WHERE u.id = closer.worker_id) AS worker_email,
+       t.created_at, e.created_at - t.created_at AS resolution_time, t.deleted
+FROM ticket_events AS e
+JOIN (
+    SELECT id, created_at, false AS deleted FROM tickets
+    UNION ALL
+    SELECT id, created_at, true FROM deleted_tickets
+) AS t ON t.id = e.ticket_id
+-- The worker credited is the last assignment before the close (created events carry the
+-- first assignee), whoever is assigned now.
+LEFT JOIN LATERAL (
+    SELECT a.to_assignee_id AS worker_id
+    FROM ticket_events AS a
+    WHERE a.ticket_id = e.ticket_id AND a.kind IN ('created', 'assigned') AND a.id < e.id
+    ORDER BY a.id DESC
+    LIMIT 1
+) AS closer ON true
+WHERE e.kind = 'status_changed' AND e.to_status = 'done'
+  -- A close is the last move to done: the ticket's last status change.
+  AND NOT EXISTS (
+      SELECT 1 FROM ticket_events AS later
+      WHERE later.ticket_id = e.ticket_id AND later.kind = 'status_changed' AND later.id > e.id
+  );
+COMMENT ON VIEW report_closes IS 'One row per closed ticket: its close (the last status change, to done), the worker credited (the last assignment before it) and how long it took. Deleted tickets included. Filter on closed_at: it reads an index.';
+COMMENT ON COLUMN report_closes.ticket_id IS 'The closed ticket (see report_tickets).';
+COMMENT ON COLUMN report_closes.closed_at IS 'When it moved to done for the last time (UTC).';
+COMMENT ON COLUMN report_closes.worker_id IS 'The worker credited: the last assignment before the close (null: it was unassigned).';
+COMMENT ON COLUMN report_closes.worker_email IS 'That worker''s e-mail.';
+COMMENT ON COLUMN report_closes.created_at IS 'When the ticket was created (UTC).';
+COMMENT ON COLUMN report_closes.resolution_time IS 'closed_at - created_at.';
+COMMENT ON COLUMN report_closes.deleted IS 'Whether the ticket was deleted since.';
+
 -- Per worker: what they hold now, and what they closed lately and how fast.
 CREATE VIEW report_worker_load AS
 WITH closes AS (
-    -- Closes in the last 30 days, each credited to the last assignment before it.
-    SELECT closer.to_assignee_id AS worker_id, e.created_at AS done_at,
-           e.created_at - coalesce(t.created_at, d.created_at) AS resolution_time
-    FROM ticket_events AS e
-    LEFT JOIN tickets AS t ON t.id = e.ticket_id
-    LEFT JOIN deleted_tickets AS d ON d.id = e.ticket_id
-    CROSS JOIN LATERAL (
-        SELECT a.to_assignee_id
-        FROM ticket_events AS a
-        WHERE a.ticket_id = e.ticket_id AND a.kind IN ('created', 'assigned') AND a.id < e.id
-        ORDER BY a.id DESC
-        LIMIT 1
-    ) AS closer
-    WHERE e.kind = 'status_changed' AND e.to_status = 'done'
-      AND e.created_at >= now() - interval '30 days'
-      AND NOT EXISTS (
-          SELECT 1 FROM ticket_events AS later
-          WHERE later.ticket_id = e.ticket_id AND later.kind = 'status_changed' AND later.id > e.id
-      )
+    SELECT worker_id, closed_at AS done_at, resolution_time
+    FROM report_closes
+    WHERE closed_at >= now() - interval '30 days'
 ), closed AS (
     SELECT worker_id,
            count(*) FILTER (WHERE done_at >= now() - interval '7 days') AS done_7d,
@@ -339,7 +366,7 @@ BEGIN
     END IF;
     EXECUTE format('GRANT CONNECT ON DATABASE %I TO crm_reporting', current_database());
     GRANT USAGE ON SCHEMA public TO crm_reporting;
-    GRANT SELECT ON report_tickets, report_daily, report_worker_load TO crm_reporting;
+    GRANT SELECT ON report_tickets, report_daily, report_closes, report_worker_load TO crm_reporting;
 END
 $$;
 

@@ -11,6 +11,15 @@ from tests.reporting_shop import DAY, HOUR, NOW, at, build_shop
 
 TS, IV, BIG = "timestamp with time zone", "interval", "bigint"
 COLUMNS = {
+    "report_closes": [
+        ("ticket_id", BIG),
+        ("closed_at", TS),
+        ("worker_id", BIG),
+        ("worker_email", "text"),
+        ("created_at", TS),
+        ("resolution_time", IV),
+        ("deleted", "boolean"),
+    ],
     "report_daily": [
         ("day", "date"),
         ("created", BIG),
@@ -32,6 +41,7 @@ COLUMNS = {
         ("updated_at", TS),
         ("scheduled_at", TS),
         ("first_in_progress_at", TS),
+        ("first_response_at", TS),
         ("done_at", TS),
         ("canceled_at", TS),
         ("closed_by_id", BIG),
@@ -106,6 +116,21 @@ async def test_report_tickets_milestones_closes_and_deletions(api: Api) -> None:
     open_rows = [r for r in rows.values() if r["status"] in ("new", "in_progress")]
     assert all(r["done_at"] is None and r["resolution_time"] is None for r in open_rows)
     assert [r["ticket_id"] for r in rows.values() if r["deleted"]] == [ids["t6"]]
+
+
+async def test_report_closes_lists_each_last_move_to_done_once(api: Api) -> None:
+    ids = await build_shop(api)
+    rows = [
+        (row["ticket_id"], row["closed_at"], row["worker_email"], row["resolution_time"])
+        for row in await check(api, "report_closes_rows")
+    ]
+    assert rows == [
+        (ids["t1"], at(3, 3, 9), "w1@example.com", timedelta(hours=24)),
+        (ids["t2"], at(3, 8, 10), "w2@example.com", timedelta(hours=72)),
+        (ids["t7"], NOW - 8 * DAY, "w1@example.com", 2 * DAY),
+        (ids["t8"], NOW - 2 * DAY, "w2@example.com", DAY),
+        (ids["t9"], NOW - 12 * HOUR, "w2@example.com", 12 * HOUR),
+    ]
 
 
 async def test_report_daily_counts_every_utc_day_and_the_backlog(api: Api) -> None:

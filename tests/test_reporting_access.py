@@ -18,7 +18,7 @@ from tests.e2e.server import clean_env, free_port, run_crm, serving
 from tests.factories import make_user, new_client
 
 PASSWORD = "reports-only-password-1"
-VIEWS = ["report_daily", "report_tickets", "report_worker_load"]
+VIEWS = ["report_closes", "report_daily", "report_tickets", "report_worker_load"]
 FORBIDDEN = [
     "SELECT password_hash FROM users",
     "SELECT tracking_token FROM tickets",

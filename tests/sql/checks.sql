@@ -201,3 +201,7 @@ SELECT worker_id, worker_email, active, open_new, open_in_progress, done_7d, don
        median_resolution_30d, p90_resolution_30d
 FROM report_worker_load
 ORDER BY worker_id;
+
+-- name: report_closes_rows
+-- Every report_closes row, oldest close first.
+SELECT ticket_id, closed_at, worker_email, resolution_time FROM report_closes ORDER BY closed_at;
