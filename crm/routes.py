@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from crm.handlers import clients, docs, health, public, sessions, tickets, users
+from crm.handlers import clients, docs, health, public, reports, sessions, tickets, users
 
 
 def setup_routes(app: web.Application) -> None:
@@ -47,6 +47,12 @@ def setup_routes(app: web.Application) -> None:
                 tickets.list_events,
                 allow_head=False,
                 name="list_ticket_events",
+            ),
+            web.get(
+                "/reports/tickets.csv",
+                reports.export_tickets_csv,
+                allow_head=False,
+                name="export_tickets_csv",
             ),
         ]
     )

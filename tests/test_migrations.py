@@ -9,8 +9,16 @@ from tests.api import Api
 from tests.conftest import recreate_database
 from tests.factories import CHECKS, check
 
-ALL = ["0001.initial", "0002.list_plans", "0003.ticket_rows"]
-TABLES = ["clients", "idempotency_keys", "ticket_events", "tickets", "users"]
+ALL = ["0001.initial", "0002.list_plans", "0003.ticket_rows", "0009.reporting"]
+TABLES = [
+    "clients",
+    "deleted_tickets",
+    "idempotency_keys",
+    "report_daily_counts",
+    "ticket_events",
+    "tickets",
+    "users",
+]
 
 
 def _tables(url: str) -> list[str]:
