@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck lint-deploy fuzz fuzz-short bench clean
+.PHONY: run test lint typecheck lint-deploy fuzz fuzz-short bench bench-reports clean
 
 # make bench: the service at a million tickets under wrk; smaller for a quick look, e.g.
 # make bench BENCH_TICKETS=100000 BENCH_CLIENTS=10000 BENCH_SECONDS=3
@@ -65,6 +65,11 @@ lint-deploy: $(DEPLOY_STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench --tickets $(BENCH_TICKETS) --clients $(BENCH_CLIENTS) \
 		--workers $(BENCH_WORKERS) --seconds $(BENCH_SECONDS) --serve-workers $(BENCH_SERVE_WORKERS)
+
+# Each report view and sql/reports file timed at BENCH_TICKETS (the same cached shop as bench).
+bench-reports: $(STAMP)
+	$(BIN)/python -m tests.bench.reports --tickets $(BENCH_TICKETS) --clients $(BENCH_CLIENTS) \
+		--workers $(BENCH_WORKERS)
 
 clean:
 	rm -rf $(VENV) .crm .pytest_cache .mypy_cache .ruff_cache

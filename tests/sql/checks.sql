@@ -205,3 +205,21 @@ ORDER BY worker_id;
 -- name: report_closes_rows
 -- Every report_closes row, oldest close first.
 SELECT ticket_id, closed_at, worker_email, resolution_time FROM report_closes ORDER BY closed_at;
+
+-- name: bulk_tickets!
+-- `tickets` tickets of one client with Russian, quoted titles and their created events.
+WITH client AS (
+    INSERT INTO clients (name, phone) VALUES ('Иван "Быстрый", мастер', '+380670000000') RETURNING id
+), added AS (
+    INSERT INTO tickets (title, client_id, tracking_token, created_at)
+    SELECT 'Не включается стиралка, "Bosch" №' || n, client.id, md5(n::text),
+           timestamptz '2026-01-01' + n * interval '1 minute'
+    FROM client, generate_series(1, :tickets::int) AS n
+    RETURNING id, created_at
+)
+INSERT INTO ticket_events (ticket_id, kind, to_status, created_at)
+SELECT id, 'created', 'new', created_at FROM added;
+
+-- name: analyze_history!
+-- Fresh planner statistics after a bulk load, as autovacuum would give a real shop.
+ANALYZE clients, tickets, deleted_tickets, ticket_events;
