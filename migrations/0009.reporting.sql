@@ -44,15 +44,12 @@ CREATE INDEX ticket_events_status_time_idx ON ticket_events (created_at)
 COMMENT ON INDEX ticket_events_status_time_idx IS 'Creations and status changes by time, for report_worker_load and sql/reports.';
 
 -- Every ticket, live or deleted, with its milestones from ticket_events. Each milestone is a
--- scalar subquery, not a join: the planner drops the ones a query does not select, so counting
--- a year of tickets by status reads no history at all.
+-- scalar subquery, not a lateral join: the planner drops the ones a query does not select, so
+-- counting a year of tickets by status reads no history at all.
 CREATE VIEW report_tickets AS
 SELECT t.id AS ticket_id, t.title, t.status, t.client_id,
-       (SELECT c.name FROM clients AS c WHERE c.id = t.client_id) AS client_name,
-       (SELECT c.phone FROM clients AS c WHERE c.id = t.client_id) AS client_phone,
-       (SELECT c.email FROM clients AS c WHERE c.id = t.client_id) AS client_email,
-       t.assignee_id,
-       (SELECT u.email FROM users AS u WHERE u.id = t.assignee_id) AS assignee_email,
+       c.name AS client_name, c.phone AS client_phone, c.email AS client_email,
+       t.assignee_id, a.email AS assignee_email,
        t.created_at, t.updated_at, t.scheduled_at,
        (SELECT min(e.created_at) FROM ticket_events AS e
         WHERE e.ticket_id = t.id AND e.kind = 'status_changed' AND e.to_status = 'in_progress')
@@ -100,7 +97,10 @@ FROM (
                true, deleted_at
         FROM deleted_tickets
     ) AS live
-) AS t;
+) AS t
+-- Left joins on primary keys: the planner drops them when no client or assignee column is read.
+LEFT JOIN clients AS c ON c.id = t.client_id
+LEFT JOIN users AS a ON a.id = t.assignee_id;
 COMMENT ON VIEW report_tickets IS 'One row per ticket ever created, deleted ones included (deleted = true): its people, times and milestones. A close is the last status change when it goes to done; the worker credited is the last assignment before it.';
 COMMENT ON COLUMN report_tickets.ticket_id IS 'The ticket''s id.';
 COMMENT ON COLUMN report_tickets.title IS 'What is broken, in the customer''s words.';

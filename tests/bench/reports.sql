@@ -7,7 +7,7 @@ SELECT * FROM report_tickets WHERE created_at >= :start AND created_at < :stop;
 -- name: bench_report_tickets_year_by_status
 -- report_tickets: a year of tickets counted by status.
 SELECT status, count(*) FROM report_tickets
-WHERE created_at >= :stop - interval '1 year' AND created_at < :stop
+WHERE created_at >= :stop::timestamptz - interval '1 year' AND created_at < :stop::timestamptz
 GROUP BY status;
 
 -- name: bench_report_daily
