@@ -21,6 +21,9 @@ DROP FUNCTION IF EXISTS report_daily_count_events();
 DROP FUNCTION IF EXISTS report_daily_count_deletions();
 DROP TABLE IF EXISTS report_daily_counts;
 DROP VIEW IF EXISTS report_tickets;
+DROP TRIGGER IF EXISTS ticket_milestones_add_events ON ticket_events;
+DROP FUNCTION IF EXISTS ticket_milestones_add_events();
+DROP TABLE IF EXISTS ticket_milestones;
 DROP INDEX IF EXISTS ticket_events_status_time_idx;
 DELETE FROM ticket_events AS e WHERE NOT EXISTS (SELECT 1 FROM tickets AS t WHERE t.id = e.ticket_id);
 ALTER TABLE ticket_events ADD CONSTRAINT ticket_events_ticket_id_fkey

@@ -20,6 +20,7 @@ from tests.api import Api
 
 TRUNCATE = (
     "TRUNCATE users, clients, tickets, ticket_events, deleted_tickets, report_daily_counts,"
+    " ticket_milestones,"
     " idempotency_keys"
     " RESTART IDENTITY CASCADE"
 )

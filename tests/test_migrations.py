@@ -16,6 +16,7 @@ TABLES = [
     "idempotency_keys",
     "report_daily_counts",
     "ticket_events",
+    "ticket_milestones",
     "tickets",
     "users",
 ]

@@ -7,7 +7,7 @@ SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM clients)
 
 -- name: demo_clear!
 -- Delete every row of every table, restarting the ids (only when forced).
-TRUNCATE users, clients, tickets, ticket_events, deleted_tickets, report_daily_counts, idempotency_keys RESTART IDENTITY CASCADE;
+TRUNCATE users, clients, tickets, ticket_events, deleted_tickets, report_daily_counts, ticket_milestones, idempotency_keys RESTART IDENTITY CASCADE;
 
 -- name: demo_set_aside_indexes!
 -- Drop the secondary indexes and constraints of the filled tables for a fast bulk load, keeping their definitions.
