@@ -223,3 +223,7 @@ SELECT id, 'created', 'new', created_at FROM added;
 -- name: analyze_history!
 -- Fresh planner statistics after a bulk load, as autovacuum would give a real shop.
 ANALYZE clients, tickets, deleted_tickets, ticket_events;
+
+-- name: age_idempotency_key!
+-- Make a stored answer look as old as :age (an interval such as '24 hours').
+UPDATE idempotency_keys SET created_at = now() - :age::interval WHERE key = :key;
