@@ -106,6 +106,7 @@ async def test_only_admins_export_and_bad_parameters_are_refused(
     ]:
         reply = await api.get("/reports/tickets.csv", token=admin_token, params=params)
         assert [e["field"] for e in problem(reply, status)["errors"]] == [field]
-    for params in ({"page_size": "5"}, {"sort": "title"}, {"from": ["2026-01-01T00:00:00Z"] * 2}):
-        reply = await api.get("/reports/tickets.csv", token=admin_token, params=params)
-        assert reply.status == 400, params
+    twice = [("from", "2026-01-01T00:00:00Z")] * 2
+    for wrong in ([("page_size", "5")], [("sort", "title")], twice):
+        reply = await api.get("/reports/tickets.csv", token=admin_token, params=wrong)
+        assert reply.status == 400, wrong

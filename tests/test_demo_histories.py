@@ -41,7 +41,7 @@ def _replay_problem(ticket: dict[str, Any], events: list[dict[str, Any]]) -> str
     return None
 
 
-async def _histories(url: str) -> tuple[list[Any], list[Any], list[Any]]:
+async def _histories(url: str) -> tuple[list[Any], list[Any], int]:
     conn = await asyncpg.connect(url)
     try:
         tickets = await CHECKS["all_tickets"](conn)

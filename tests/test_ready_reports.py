@@ -11,7 +11,7 @@ import io
 import os
 import secrets
 import subprocess
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import psycopg
 import pytest
@@ -28,7 +28,7 @@ SPRING = {"from": "2026-03-01", "to": "2026-05-01"}
 
 
 @pytest.fixture(name="analyst_url")
-async def _analyst_url(api: Api, database_url: str, server_url: str) -> Iterator[str]:
+async def _analyst_url(api: Api, database_url: str, server_url: str) -> AsyncIterator[str]:
     """The shop, and a reporting login's URL to read it with."""
     await build_shop(api)
     login = f"analyst_{secrets.token_hex(4)}"
