@@ -33,6 +33,11 @@ Description = NewType("Description", str)
 Phone = NewType("Phone", str)
 Id = NewType("Id", int)
 Search = NewType("Search", str)
+DeviceText = NewType("DeviceText", str)
+Serial = NewType("Serial", str)
+Address = NewType("Address", str)
+DisplayName = NewType("DisplayName", str)
+CommentBody = NewType("CommentBody", str)
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
@@ -137,6 +142,12 @@ _VALIDATORS: dict[Any, Callable[[Any], Any]] = {
     Comment: lambda v: text(v, max_len=2000),
     Description: lambda v: text(v, max_len=5000),
     Search: lambda v: text(v, max_len=200).lower(),
+    # Optional free text: blank (as an empty form field sends it) is stored as null.
+    DeviceText: lambda v: text(v, max_len=100) or None,
+    Serial: lambda v: text(v, max_len=64) or None,
+    Address: lambda v: text(v, max_len=500) or None,
+    DisplayName: lambda v: text(v, max_len=100) or None,
+    CommentBody: lambda v: text(v, max_len=5000, required=True),
     datetime: timestamp,
 }
 

@@ -16,7 +16,8 @@ BOM = "\ufeff"
 BATCH = 500
 # export_report_tickets's columns, in order: the CSV header.
 TICKET_COLUMNS = (
-    "ticket_id", "title", "status", "client_id", "client_name", "client_phone", "client_email",
+    "ticket_id", "title", "status", "device_kind", "device_brand", "device_model",
+    "device_serial", "address", "client_id", "client_name", "client_phone", "client_email",
     "assignee_id", "assignee_email", "created_at", "updated_at", "scheduled_at",
     "first_in_progress_at", "first_response_at", "done_at", "canceled_at", "closed_by_id",
     "closed_by_email", "resolution_seconds", "reopenings", "deleted", "deleted_at",

@@ -1,5 +1,5 @@
 -- Direct SQL reporting: deleted tickets keep their history, report_* views, a read-only role.
--- depends: 0003.ticket_rows
+-- depends: 0006.repair_story
 
 -- History survives deletion. A deleted ticket leaves `tickets` (so every API route answers 404
 -- and no list shows it, whoever wrote the route) and leaves a tombstone here; its events stay.
@@ -8,6 +8,11 @@ CREATE TABLE deleted_tickets (
     title text NOT NULL,
     description text,
     status ticket_status NOT NULL,
+    device_kind text,
+    device_brand text,
+    device_model text,
+    device_serial text,
+    address text,
     -- No foreign key: a client whose tickets were all deleted may itself be deleted; reports
     -- then show the ticket without the client's details.
     client_id bigint NOT NULL,
@@ -23,6 +28,11 @@ COMMENT ON COLUMN deleted_tickets.id IS 'The deleted ticket''s id (ids are never
 COMMENT ON COLUMN deleted_tickets.title IS 'Its title when deleted.';
 COMMENT ON COLUMN deleted_tickets.description IS 'Its description when deleted.';
 COMMENT ON COLUMN deleted_tickets.status IS 'Its status when deleted.';
+COMMENT ON COLUMN deleted_tickets.device_kind IS 'Its device''s kind when deleted.';
+COMMENT ON COLUMN deleted_tickets.device_brand IS 'Its device''s brand when deleted.';
+COMMENT ON COLUMN deleted_tickets.device_model IS 'Its device''s model when deleted.';
+COMMENT ON COLUMN deleted_tickets.device_serial IS 'Its device''s serial number or IMEI when deleted.';
+COMMENT ON COLUMN deleted_tickets.address IS 'Its visit address when deleted.';
 COMMENT ON COLUMN deleted_tickets.client_id IS 'Its client (no foreign key: the client may be deleted later).';
 COMMENT ON COLUMN deleted_tickets.assignee_id IS 'Its assignee when deleted.';
 COMMENT ON COLUMN deleted_tickets.scheduled_at IS 'Its planned visit when deleted (UTC).';
@@ -52,7 +62,8 @@ CREATE TABLE ticket_milestones (
     done_event_id bigint,
     closed_by_id bigint REFERENCES users (id) ON DELETE RESTRICT,
     canceled_at timestamptz,
-    reopenings integer NOT NULL DEFAULT 0
+    reopenings integer NOT NULL DEFAULT 0,
+    first_public_reply_at timestamptz
 );
 COMMENT ON TABLE ticket_milestones IS 'Per ticket (live or deleted), what report_tickets and report_closes read from its history; kept by a trigger on ticket_events.';
 COMMENT ON COLUMN ticket_milestones.ticket_id IS 'The ticket (in tickets or deleted_tickets).';
@@ -62,6 +73,7 @@ COMMENT ON COLUMN ticket_milestones.done_event_id IS 'The ticket_events row of t
 COMMENT ON COLUMN ticket_milestones.closed_by_id IS 'The last assignment before that move: the worker credited with the close.';
 COMMENT ON COLUMN ticket_milestones.canceled_at IS 'Its last move to canceled (UTC).';
 COMMENT ON COLUMN ticket_milestones.reopenings IS 'Moves from done or canceled back to new or in_progress.';
+COMMENT ON COLUMN ticket_milestones.first_public_reply_at IS 'Staff''s first public comment (one the customer sees), UTC; kept if the comment is deleted later.';
 CREATE INDEX ticket_milestones_done_idx ON ticket_milestones (done_at) WHERE done_at IS NOT NULL;
 COMMENT ON INDEX ticket_milestones_done_idx IS 'Closes by time, for report_closes.';
 
@@ -70,7 +82,8 @@ LANGUAGE plpgsql AS $$
 BEGIN
     -- Events arrive in time order, so a batch's last move to done or canceled is the newest.
     INSERT INTO ticket_milestones AS m (ticket_id, first_in_progress_at, done_at, done_event_id,
-                                        closed_by_id, canceled_at, reopenings)
+                                        closed_by_id, canceled_at, reopenings,
+                                        first_public_reply_at)
     SELECT a.ticket_id,
            min(a.created_at) FILTER (WHERE a.to_status = 'in_progress'),
            max(a.created_at) FILTER (WHERE a.to_status = 'done'),
@@ -82,9 +95,12 @@ BEGIN
             LIMIT 1),
            max(a.created_at) FILTER (WHERE a.to_status = 'canceled'),
            count(*) FILTER (WHERE a.from_status IN ('done', 'canceled')
-                              AND a.to_status IN ('new', 'in_progress'))
+                              AND a.to_status IN ('new', 'in_progress')),
+           min(a.created_at) FILTER (WHERE a.kind = 'commented' AND a.actor_id IS NOT NULL
+                                       AND a.changes ->> 'visibility' = 'public')
     FROM added_events AS a
     WHERE a.kind = 'status_changed'
+       OR (a.kind = 'commented' AND a.actor_id IS NOT NULL AND a.changes ->> 'visibility' = 'public')
     GROUP BY a.ticket_id
     ORDER BY a.ticket_id
     ON CONFLICT (ticket_id) DO UPDATE SET
@@ -94,7 +110,8 @@ BEGIN
         closed_by_id = CASE WHEN excluded.done_event_id IS NULL THEN m.closed_by_id
                             ELSE excluded.closed_by_id END,
         canceled_at = coalesce(excluded.canceled_at, m.canceled_at),
-        reopenings = m.reopenings + excluded.reopenings;
+        reopenings = m.reopenings + excluded.reopenings,
+        first_public_reply_at = least(m.first_public_reply_at, excluded.first_public_reply_at);
     RETURN NULL;
 END
 $$;
@@ -105,7 +122,7 @@ CREATE TRIGGER ticket_milestones_add_events AFTER INSERT ON ticket_events
 
 -- The history written before this migration (the same sums over every row).
 INSERT INTO ticket_milestones (ticket_id, first_in_progress_at, done_at, done_event_id,
-                               closed_by_id, canceled_at, reopenings)
+                               closed_by_id, canceled_at, reopenings, first_public_reply_at)
 SELECT a.ticket_id,
        min(a.created_at) FILTER (WHERE a.to_status = 'in_progress'),
        max(a.created_at) FILTER (WHERE a.to_status = 'done'),
@@ -117,21 +134,25 @@ SELECT a.ticket_id,
         LIMIT 1),
        max(a.created_at) FILTER (WHERE a.to_status = 'canceled'),
        count(*) FILTER (WHERE a.from_status IN ('done', 'canceled')
-                          AND a.to_status IN ('new', 'in_progress'))
+                          AND a.to_status IN ('new', 'in_progress')),
+       min(a.created_at) FILTER (WHERE a.kind = 'commented' AND a.actor_id IS NOT NULL
+                                   AND a.changes ->> 'visibility' = 'public')
 FROM ticket_events AS a
 WHERE a.kind = 'status_changed'
+   OR (a.kind = 'commented' AND a.actor_id IS NOT NULL AND a.changes ->> 'visibility' = 'public')
 GROUP BY a.ticket_id;
 
 -- Every ticket, live or deleted, with its milestones. The joins are on primary keys, so the
 -- planner drops each one a query reads no column of: counting tickets by status reads tickets only.
 CREATE VIEW report_tickets AS
-SELECT t.id AS ticket_id, t.title, t.status, t.client_id,
-       c.name AS client_name, c.phone AS client_phone, c.email AS client_email,
+SELECT t.id AS ticket_id, t.title, t.status,
+       t.device_kind, t.device_brand, t.device_model, t.device_serial, t.address,
+       t.client_id, c.name AS client_name, c.phone AS client_phone, c.email AS client_email,
        t.assignee_id, a.email AS assignee_email,
        t.created_at, t.updated_at, t.scheduled_at,
        m.first_in_progress_at,
-       -- The customer's first sign of life from the shop: work started.
-       m.first_in_progress_at AS first_response_at,
+       -- The customer's first sign of life from the shop: work started or a public reply.
+       least(m.first_in_progress_at, m.first_public_reply_at) AS first_response_at,
        -- A ticket is closed now when its status says so (every status change writes an event):
        -- its close is then the last move to that status.
        CASE WHEN t.status = 'done' THEN m.done_at END AS done_at,
@@ -142,11 +163,13 @@ SELECT t.id AS ticket_id, t.title, t.status, t.client_id,
        coalesce(m.reopenings, 0)::bigint AS reopenings,
        t.deleted, t.deleted_at
 FROM (
-    SELECT id, title, status, client_id, assignee_id, scheduled_at, created_at, updated_at,
+    SELECT id, title, status, device_kind, device_brand, device_model, device_serial, address,
+           client_id, assignee_id, scheduled_at, created_at, updated_at,
            false AS deleted, NULL::timestamptz AS deleted_at
     FROM tickets
     UNION ALL
-    SELECT id, title, status, client_id, assignee_id, scheduled_at, created_at, updated_at,
+    SELECT id, title, status, device_kind, device_brand, device_model, device_serial, address,
+           client_id, assignee_id, scheduled_at, created_at, updated_at,
            true, deleted_at
     FROM deleted_tickets
 ) AS t
@@ -158,6 +181,11 @@ COMMENT ON VIEW report_tickets IS 'One row per ticket ever created, deleted ones
 COMMENT ON COLUMN report_tickets.ticket_id IS 'The ticket''s id.';
 COMMENT ON COLUMN report_tickets.title IS 'What is broken, in the customer''s words.';
 COMMENT ON COLUMN report_tickets.status IS 'new, in_progress, done or canceled (for a deleted ticket: its status when deleted).';
+COMMENT ON COLUMN report_tickets.device_kind IS 'What the device is (washing machine, phone, ...).';
+COMMENT ON COLUMN report_tickets.device_brand IS 'The device''s brand.';
+COMMENT ON COLUMN report_tickets.device_model IS 'The device''s model.';
+COMMENT ON COLUMN report_tickets.device_serial IS 'The device''s serial number or IMEI.';
+COMMENT ON COLUMN report_tickets.address IS 'Where the visit is.';
 COMMENT ON COLUMN report_tickets.client_id IS 'The customer.';
 COMMENT ON COLUMN report_tickets.client_name IS 'The customer''s name (null if the client was deleted).';
 COMMENT ON COLUMN report_tickets.client_phone IS 'The customer''s phone.';
@@ -168,7 +196,7 @@ COMMENT ON COLUMN report_tickets.created_at IS 'When the request arrived (UTC).'
 COMMENT ON COLUMN report_tickets.updated_at IS 'When the ticket last changed (UTC).';
 COMMENT ON COLUMN report_tickets.scheduled_at IS 'When the visit is planned (UTC).';
 COMMENT ON COLUMN report_tickets.first_in_progress_at IS 'When work first started (first move to in_progress, UTC).';
-COMMENT ON COLUMN report_tickets.first_response_at IS 'The first response to the customer (UTC): work started.';
+COMMENT ON COLUMN report_tickets.first_response_at IS 'The first response to the customer (UTC): work started or staff''s first public comment, whichever came first.';
 COMMENT ON COLUMN report_tickets.done_at IS 'The close: the last move to done, when the ticket is done now (UTC).';
 COMMENT ON COLUMN report_tickets.canceled_at IS 'The last move to canceled, when the ticket is canceled now (UTC).';
 COMMENT ON COLUMN report_tickets.closed_by_id IS 'The worker credited with the close: the last assignment before it.';

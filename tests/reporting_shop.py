@@ -6,9 +6,10 @@ now exercise the last-7/30-days figures of report_worker_load.
 T1  Иван   created 03-02 09:00, w1, started 03-02 12:00, done 03-03 09:00 (24 h, w1)
 T2  Иван   created 03-05 10:00, w1, started 03-06 10:00, done 03-06 22:00, reopened 03-07 08:00,
            given to w2 03-07 09:00, done 03-08 10:00 (72 h, w2, one reopening)
-T3  Олена  created 03-10 08:00, canceled 03-11 08:00
+T3  Олена  created 03-10 08:00, w1 answers publicly 03-10 12:00, canceled 03-11 08:00
 T4  Олена  created 03-31 22:30 (01:30 on April 1 in Kyiv), w2, still new
-T5  Петро  created 04-02 10:00 by the public, unassigned, still new
+T5  Петро  created 04-02 10:00 by the public, unassigned, still new; an internal note 11:00 and
+           the customer's own comment 12:00 are no response
 T6  Петро  created 03-15 09:00, w1, started 03-16 09:00, deleted 03-20 12:00 while in progress
 T7  Петро  created now-10 d, w1, started now-9 d, done now-8 d (2 days, w1)
 T8  Олена  created now-3 d, w2, done now-2 d (1 day, w2)
@@ -58,16 +59,29 @@ class Shop:
         return ticket_id
 
     async def event(self, ticket: str, kind: str, when: datetime, **fields: Any) -> None:
-        values = {"from_status": None, "to_status": None, "to_assignee_id": None, **fields}
+        values = {
+            "from_status": None,
+            "to_status": None,
+            "to_assignee_id": None,
+            "actor_id": None,
+            "changes": None,
+            **fields,
+        }
         await check(
             self.api,
             "insert_event_at",
             ticket_id=self.ids[ticket],
-            actor_id=None,
             kind=kind,
             created_at=when,
             **values,
         )
+
+    async def comment(
+        self, ticket: str, author: str | None, visibility: str, when: datetime
+    ) -> None:
+        actor = self.ids[author] if author else None
+        changes = {"visibility": visibility}  # the pool's jsonb codec encodes it
+        await self.event(ticket, "commented", when, actor_id=actor, changes=changes)
 
     async def assign(self, ticket: str, worker: str, when: datetime) -> None:
         await self.event(ticket, "assigned", when, to_assignee_id=self.ids[worker])
@@ -102,12 +116,15 @@ async def build_shop(api: Api) -> dict[str, int]:
     await shop.move("t2", "in_progress", "done", at(3, 8, 10))
 
     await shop.ticket("t3", "olena", at(3, 10, 8), "canceled", None)
+    await shop.comment("t3", "w1", "public", at(3, 10, 12))
     await shop.move("t3", "new", "canceled", at(3, 11, 8))
 
     await shop.ticket("t4", "olena", at(3, 31, 22, 30), "new", "w2")
     await shop.assign("t4", "w2", at(3, 31, 23))
 
     await shop.ticket("t5", "petro", at(4, 2, 10), "new", None)
+    await shop.comment("t5", "w1", "internal", at(4, 2, 11))
+    await shop.comment("t5", None, "public", at(4, 2, 12))
 
     await shop.ticket("t6", "petro", at(3, 15, 9), "in_progress", "w1")
     await shop.assign("t6", "w1", at(3, 15, 10))

@@ -26,7 +26,8 @@ def _replay_problem(ticket: dict[str, Any], events: list[dict[str, Any]]) -> str
         if last_at is not None and event["created_at"] < last_at:
             return f"event {event['id']} is earlier than the one before it"
         last_at = event["created_at"]
-        if closed and event["kind"] != "status_changed":
+        # A reopening or a comment may follow a close; an assignment or an edit may not.
+        if closed and event["kind"] in ("assigned", "edited"):
             return f"event {event['id']} ({event['kind']}) comes after the ticket closed"
         if event["kind"] == "status_changed":
             wanted = TicketStatus(event["to_status"])

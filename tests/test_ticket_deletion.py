@@ -20,7 +20,10 @@ async def test_a_deleted_ticket_is_404_on_every_route_and_in_no_list(
         ("PATCH", f"/tickets/{ticket}", {"title": "x"}),
         ("DELETE", f"/tickets/{ticket}", None),
         ("GET", f"/tickets/{ticket}/events", None),
+        ("GET", f"/tickets/{ticket}/comments", None),
+        ("POST", f"/tickets/{ticket}/comments", {"body": "x", "visibility": "public"}),
         ("GET", f"/tickets/public/{tracking}", None),
+        ("POST", f"/tickets/public/{tracking}/comments", {"body": "x"}),
     ]:
         reply = await api.call(method, path, json_body=body, token=admin_token)
         assert (method, path, reply.status) == (method, path, 404)
@@ -33,11 +36,14 @@ async def test_a_deleted_ticket_leaves_a_tombstone_and_its_history(
 ) -> None:
     admin = (await api.get("/auth/me", token=admin_token)).body
     worker = await make_user(api, "w@example.com")
-    created = await api.post(
-        "/tickets",
-        {"title": "Холодильник", "client_id": await new_client(api), "assignee_id": worker["id"]},
-        token=admin_token,
-    )
+    body = {
+        "title": "Холодильник",
+        "client_id": await new_client(api),
+        "assignee_id": worker["id"],
+        "device": {"kind": "холодильник", "brand": "Atlant", "serial": "SN-1"},
+        "address": "Киев, ул. Садовая, 5",
+    }
+    created = await api.post("/tickets", body, token=admin_token)
     ticket = created.body["id"]
     await api.patch(f"/tickets/{ticket}", {"status": "in_progress"}, token=admin_token)
     assert (await api.delete(f"/tickets/{ticket}", token=admin_token)).status == 204
@@ -56,6 +62,11 @@ async def test_a_deleted_ticket_leaves_a_tombstone_and_its_history(
     report = dict(await check(api, "report_ticket_deletion", id=ticket))
     assert report["deleted"] is True and report["first_in_progress_at"] is not None
     assert report["deleted_at"] is not None and report["client_name"] == "Иван"
+    assert (report["device_kind"], report["device_serial"], report["address"]) == (
+        "холодильник",
+        "SN-1",
+        "Киев, ул. Садовая, 5",
+    )
 
 
 async def test_a_client_whose_tickets_were_all_deleted_can_be_deleted(

@@ -17,3 +17,7 @@ RETURNING id;
 -- name: bench_vacuum!
 -- A settled table, as autovacuum keeps it: fresh statistics, an empty search pending list.
 VACUUM (ANALYZE) tickets;
+
+-- name: bench_tracking_tokens
+-- The tracking tokens of the given tickets, in id order (the tracking-page scenario's links).
+SELECT tracking_token FROM tickets WHERE id = ANY (:ids::bigint[]) ORDER BY id;

@@ -140,7 +140,8 @@ SELECT id, title, status::text AS status, assignee_id, deleted_by FROM deleted_t
 
 -- name: report_ticket_deletion^
 -- What report_tickets says of a ticket's deletion.
-SELECT deleted, deleted_at, first_in_progress_at, client_name FROM report_tickets WHERE ticket_id = :id;
+SELECT deleted, deleted_at, first_in_progress_at, client_name, device_kind, device_serial, address
+FROM report_tickets WHERE ticket_id = :id;
 
 -- name: insert_ticket_at$
 -- A ticket as it stands now, created at a given time; returns its id.
@@ -151,20 +152,22 @@ RETURNING id;
 
 -- name: insert_event_at!
 -- One history row at a given time.
-INSERT INTO ticket_events (ticket_id, actor_id, kind, from_status, to_status, to_assignee_id, created_at)
+INSERT INTO ticket_events (ticket_id, actor_id, kind, from_status, to_status, to_assignee_id,
+                           changes, created_at)
 VALUES (:ticket_id, :actor_id, :kind::ticket_event_kind, :from_status::ticket_status,
-        :to_status::ticket_status, :to_assignee_id, :created_at);
+        :to_status::ticket_status, :to_assignee_id, :changes::jsonb, :created_at);
 
 -- name: delete_ticket_at!
 -- Delete a ticket as the API does, at a given time.
 WITH gone AS (
     DELETE FROM tickets WHERE id = :id
-    RETURNING id, title, description, status, client_id, assignee_id, scheduled_at, created_at, updated_at
+    RETURNING id, title, description, status, device_kind, client_id, assignee_id, scheduled_at,
+              created_at, updated_at
 )
-INSERT INTO deleted_tickets (id, title, description, status, client_id, assignee_id, scheduled_at,
-                             created_at, updated_at, deleted_at)
-SELECT id, title, description, status, client_id, assignee_id, scheduled_at, created_at, updated_at,
-       :deleted_at
+INSERT INTO deleted_tickets (id, title, description, status, device_kind, client_id, assignee_id,
+                             scheduled_at, created_at, updated_at, deleted_at)
+SELECT id, title, description, status, device_kind, client_id, assignee_id, scheduled_at,
+       created_at, updated_at, :deleted_at
 FROM gone;
 
 -- name: view_columns
@@ -223,6 +226,46 @@ SELECT id, 'created', 'new', created_at FROM added;
 -- name: analyze_history!
 -- Fresh planner statistics after a bulk load, as autovacuum would give a real shop.
 ANALYZE clients, tickets, deleted_tickets, ticket_events;
+
+-- name: age_comment!
+-- Move a comment's writing time back by `minutes`, as if written that long ago.
+UPDATE ticket_comments SET created_at = created_at - make_interval(mins => :minutes::int) WHERE id = :id;
+
+-- name: close_ticket_days_ago!
+-- Put a ticket in `status` (done or canceled) with its closing event `days` ago.
+WITH closed AS (
+    UPDATE tickets SET status = :status::ticket_status,
+                       updated_at = now() - make_interval(days => :days::int)
+    WHERE id = :id RETURNING id
+)
+INSERT INTO ticket_events (ticket_id, kind, to_status, created_at)
+SELECT id, 'status_changed', :status::ticket_status, now() - make_interval(days => :days::int)
+FROM closed;
+
+-- name: comment_rows
+-- Every stored comment of a ticket, oldest first.
+SELECT id, author_id, visibility::text, body, edited_at IS NOT NULL AS edited
+FROM ticket_comments WHERE ticket_id = :ticket_id ORDER BY id;
+
+-- name: comment_events
+-- A ticket's comment history rows, oldest first.
+SELECT kind::text, actor_id, comment_id, changes
+FROM ticket_events
+WHERE ticket_id = :ticket_id AND kind IN ('commented', 'comment_edited', 'comment_deleted')
+ORDER BY id;
+
+-- name: client_row^
+-- A client's stored fields.
+SELECT name, phone, email, comment FROM clients WHERE id = :id;
+
+-- name: ticket_contact^
+-- The contact a public request carried, as stored on its ticket.
+SELECT contact_name, contact_phone, contact_email, contact_comment, client_id
+FROM tickets WHERE id = :id;
+
+-- name: set_assignee!
+-- Assign a ticket behind the API's back.
+UPDATE tickets SET assignee_id = :assignee_id WHERE id = :id;
 
 -- name: age_idempotency_key!
 -- Make a stored answer look as old as :age (an interval such as '24 hours').
