@@ -57,6 +57,8 @@ COMMENT ON INDEX ticket_events_status_time_idx IS 'Creations and status changes 
 -- them from the history for every row took seconds for a month of tickets at a million.
 CREATE TABLE ticket_milestones (
     ticket_id bigint PRIMARY KEY,
+    created_at timestamptz,
+    last_status ticket_status,
     first_in_progress_at timestamptz,
     done_at timestamptz,
     done_event_id bigint,
@@ -67,6 +69,8 @@ CREATE TABLE ticket_milestones (
 );
 COMMENT ON TABLE ticket_milestones IS 'Per ticket (live or deleted), what report_tickets and report_closes read from its history; kept by a trigger on ticket_events.';
 COMMENT ON COLUMN ticket_milestones.ticket_id IS 'The ticket (in tickets or deleted_tickets).';
+COMMENT ON COLUMN ticket_milestones.created_at IS 'When the ticket was created (its created event, UTC).';
+COMMENT ON COLUMN ticket_milestones.last_status IS 'Where its last status change led (null: never changed); done means closed.';
 COMMENT ON COLUMN ticket_milestones.first_in_progress_at IS 'Its first move to in_progress (UTC).';
 COMMENT ON COLUMN ticket_milestones.done_at IS 'Its last move to done (UTC); a close only while the ticket is done.';
 COMMENT ON COLUMN ticket_milestones.done_event_id IS 'The ticket_events row of that move.';
@@ -74,18 +78,21 @@ COMMENT ON COLUMN ticket_milestones.closed_by_id IS 'The last assignment before 
 COMMENT ON COLUMN ticket_milestones.canceled_at IS 'Its last move to canceled (UTC).';
 COMMENT ON COLUMN ticket_milestones.reopenings IS 'Moves from done or canceled back to new or in_progress.';
 COMMENT ON COLUMN ticket_milestones.first_public_reply_at IS 'Staff''s first public comment (one the customer sees), UTC; kept if the comment is deleted later.';
-CREATE INDEX ticket_milestones_done_idx ON ticket_milestones (done_at) WHERE done_at IS NOT NULL;
-COMMENT ON INDEX ticket_milestones_done_idx IS 'Closes by time, for report_closes.';
+CREATE INDEX ticket_milestones_closes_idx ON ticket_milestones (done_at) WHERE last_status = 'done';
+COMMENT ON INDEX ticket_milestones_closes_idx IS 'Closes by time, for report_closes.';
 
 CREATE FUNCTION ticket_milestones_add_events() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     -- Events arrive in time order, so a batch's last move to done or canceled is the newest.
-    INSERT INTO ticket_milestones AS m (ticket_id, first_in_progress_at, done_at, done_event_id,
+    INSERT INTO ticket_milestones AS m (ticket_id, created_at, last_status,
+                                        first_in_progress_at, done_at, done_event_id,
                                         closed_by_id, canceled_at, reopenings,
                                         first_public_reply_at)
     SELECT a.ticket_id,
-           min(a.created_at) FILTER (WHERE a.to_status = 'in_progress'),
+           min(a.created_at) FILTER (WHERE a.kind = 'created'),
+           (array_agg(a.to_status ORDER BY a.id DESC) FILTER (WHERE a.kind = 'status_changed'))[1],
+           min(a.created_at) FILTER (WHERE a.kind = 'status_changed' AND a.to_status = 'in_progress'),
            max(a.created_at) FILTER (WHERE a.to_status = 'done'),
            max(a.id) FILTER (WHERE a.to_status = 'done'),
            (SELECT e.to_assignee_id FROM ticket_events AS e
@@ -99,11 +106,13 @@ BEGIN
            min(a.created_at) FILTER (WHERE a.kind = 'commented' AND a.actor_id IS NOT NULL
                                        AND a.changes ->> 'visibility' = 'public')
     FROM added_events AS a
-    WHERE a.kind = 'status_changed'
+    WHERE a.kind IN ('created', 'status_changed')
        OR (a.kind = 'commented' AND a.actor_id IS NOT NULL AND a.changes ->> 'visibility' = 'public')
     GROUP BY a.ticket_id
     ORDER BY a.ticket_id
     ON CONFLICT (ticket_id) DO UPDATE SET
+        created_at = coalesce(m.created_at, excluded.created_at),
+        last_status = coalesce(excluded.last_status, m.last_status),
         first_in_progress_at = least(m.first_in_progress_at, excluded.first_in_progress_at),
         done_at = coalesce(excluded.done_at, m.done_at),
         done_event_id = coalesce(excluded.done_event_id, m.done_event_id),
@@ -121,10 +130,13 @@ CREATE TRIGGER ticket_milestones_add_events AFTER INSERT ON ticket_events
     EXECUTE FUNCTION ticket_milestones_add_events();
 
 -- The history written before this migration (the same sums over every row).
-INSERT INTO ticket_milestones (ticket_id, first_in_progress_at, done_at, done_event_id,
+INSERT INTO ticket_milestones (ticket_id, created_at, last_status, first_in_progress_at, done_at,
+                               done_event_id,
                                closed_by_id, canceled_at, reopenings, first_public_reply_at)
 SELECT a.ticket_id,
-       min(a.created_at) FILTER (WHERE a.to_status = 'in_progress'),
+       min(a.created_at) FILTER (WHERE a.kind = 'created'),
+       (array_agg(a.to_status ORDER BY a.id DESC) FILTER (WHERE a.kind = 'status_changed'))[1],
+       min(a.created_at) FILTER (WHERE a.kind = 'status_changed' AND a.to_status = 'in_progress'),
        max(a.created_at) FILTER (WHERE a.to_status = 'done'),
        max(a.id) FILTER (WHERE a.to_status = 'done'),
        (SELECT e.to_assignee_id FROM ticket_events AS e
@@ -138,9 +150,12 @@ SELECT a.ticket_id,
        min(a.created_at) FILTER (WHERE a.kind = 'commented' AND a.actor_id IS NOT NULL
                                    AND a.changes ->> 'visibility' = 'public')
 FROM ticket_events AS a
-WHERE a.kind = 'status_changed'
+WHERE a.kind IN ('created', 'status_changed')
    OR (a.kind = 'commented' AND a.actor_id IS NOT NULL AND a.changes ->> 'visibility' = 'public')
 GROUP BY a.ticket_id;
+
+-- Statistics now, not at autovacuum's leisure: report plans join this table by the million.
+ANALYZE ticket_milestones;
 
 -- Every ticket, live or deleted, with its milestones. The joins are on primary keys, so the
 -- planner drops each one a query reads no column of: counting tickets by status reads tickets only.
@@ -356,17 +371,12 @@ COMMENT ON COLUMN report_daily.open_at_end IS 'Tickets new or in_progress at the
 -- that month's closes.
 CREATE VIEW report_closes AS
 SELECT m.ticket_id, m.done_at AS closed_at, m.closed_by_id AS worker_id,
-       u.email AS worker_email, t.created_at, m.done_at - t.created_at AS resolution_time,
-       t.deleted
+       u.email AS worker_email, m.created_at, m.done_at - m.created_at AS resolution_time,
+       EXISTS (SELECT 1 FROM deleted_tickets AS d WHERE d.id = m.ticket_id) AS deleted
 FROM ticket_milestones AS m
-JOIN (
-    SELECT id, status, created_at, false AS deleted FROM tickets
-    UNION ALL
-    SELECT id, status, created_at, true FROM deleted_tickets
-) AS t ON t.id = m.ticket_id
 LEFT JOIN users AS u ON u.id = m.closed_by_id
--- Done now: its last move to done is its last status change, the close.
-WHERE m.done_at IS NOT NULL AND t.status = 'done';
+-- Done now: its last status change went to done, and that move is the close.
+WHERE m.last_status = 'done';
 COMMENT ON VIEW report_closes IS 'One row per closed ticket: its close (the last status change, to done), the worker credited (the last assignment before it) and how long it took. Deleted tickets included. Filter on closed_at: it reads an index.';
 COMMENT ON COLUMN report_closes.ticket_id IS 'The closed ticket (see report_tickets).';
 COMMENT ON COLUMN report_closes.closed_at IS 'When it moved to done for the last time (UTC).';
