@@ -452,10 +452,14 @@ $$;
 
 -- Creating a login takes a role name and a password, which CREATE ROLE cannot take as
 -- parameters: this function quotes both. It runs with the caller's rights (CREATEROLE needed).
+-- Analysts' sessions plan for solid-state storage (random_page_cost 1.1, the usual advice for
+-- SSDs): at the default 4 a month of report_tickets hashes all million ticket_milestones rows
+-- (0.9 s) instead of looking up its 41,000 by key (0.24 s).
 CREATE FUNCTION create_reporting_login(login text, password_verifier text) RETURNS void
 LANGUAGE plpgsql SECURITY INVOKER AS $$
 BEGIN
     EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE crm_reporting', login, password_verifier);
+    EXECUTE format('ALTER ROLE %I SET random_page_cost = 1.1', login);
 END
 $$;
 REVOKE EXECUTE ON FUNCTION create_reporting_login(text, text) FROM PUBLIC;
