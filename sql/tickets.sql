@@ -20,8 +20,8 @@ WITH found AS (
     WHERE NOT EXISTS (SELECT 1 FROM found)
     RETURNING id
 ), ticket AS (
-    INSERT INTO tickets (title, description, scheduled_at, client_id, tracking_token)
-    SELECT :title, :description, :scheduled_at, id, :tracking_token
+    INSERT INTO tickets (title, description, scheduled_at, client_id, tracking_token, customer_language)
+    SELECT :title, :description, :scheduled_at, id, :tracking_token, :customer_language
     FROM (SELECT id FROM found UNION ALL SELECT id FROM added) AS client
     RETURNING id, title, status, scheduled_at, created_at, tracking_token
 ), event AS (

@@ -18,8 +18,12 @@ from crm.app import create_app
 from crm.settings import Settings
 from tests.api import Api
 
+# Notifications' real counterparts (an SMTP server, a webhook receiver) as fixtures.
+pytest_plugins = ["tests.notify_fixtures"]
+
 TRUNCATE = (
-    "TRUNCATE users, clients, tickets, ticket_events, idempotency_keys RESTART IDENTITY CASCADE"
+    "TRUNCATE users, clients, tickets, ticket_events, idempotency_keys, webhooks, outbox,"
+    " outbox_attempts RESTART IDENTITY CASCADE"
 )
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 

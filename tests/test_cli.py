@@ -52,7 +52,7 @@ def test_embedded_database_serves_refuses_a_second_run_and_survives_restart(
 ) -> None:
     assert (
         run_crm("migrate", env=local_env).stdout
-        == "applied: 0001.initial, 0002.list_plans, 0003.ticket_rows\n"
+        == "applied: 0001.initial, 0002.list_plans, 0003.ticket_rows, 0008.outbox\n"
     )
     with serving(local_env) as base:
         user = {"email": "a@example.com", "password": "admin123", "password_confirm": "admin123"}

@@ -9,8 +9,17 @@ from tests.api import Api
 from tests.conftest import recreate_database
 from tests.factories import CHECKS, check
 
-ALL = ["0001.initial", "0002.list_plans", "0003.ticket_rows"]
-TABLES = ["clients", "idempotency_keys", "ticket_events", "tickets", "users"]
+ALL = ["0001.initial", "0002.list_plans", "0003.ticket_rows", "0008.outbox"]
+TABLES = [
+    "clients",
+    "idempotency_keys",
+    "outbox",
+    "outbox_attempts",
+    "ticket_events",
+    "tickets",
+    "users",
+    "webhooks",
+]
 
 
 def _tables(url: str) -> list[str]:

@@ -14,7 +14,9 @@ from crm.convert import dump, structure
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
 from crm.http.requests import read_json
 from crm.http.responses import json_response
-from crm.models import PublicTicketCreated, PublicTicketRequest, PublicTicketStatus
+from crm.models import EventType, PublicTicketCreated, PublicTicketRequest, PublicTicketStatus
+from crm.notify.events import queue_event
+from crm.notify.language import customer_language
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _TRACKING_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -59,7 +61,9 @@ async def create_public_ticket(request: web.Request) -> web.Response:
             description=body.description or None,
             scheduled_at=body.scheduled_at,
             tracking_token=secrets.token_urlsafe(24),
+            customer_language=customer_language(request.headers.get("Accept-Language")),
         )
+        await queue_event(conn, queries, EventType.TICKET_CREATED, row["id"])
         created = dump(PublicTicketCreated(**row))
         if key is not None:
             await queries.save_idempotent_response(

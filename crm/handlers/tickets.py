@@ -23,7 +23,16 @@ from crm.http.requests import (
     read_patch,
 )
 from crm.http.responses import created, found, page_response
-from crm.models import NewTicket, Role, Ticket, TicketEvent, TicketPatch, TicketStatus
+from crm.models import (
+    EventType,
+    NewTicket,
+    Role,
+    Ticket,
+    TicketEvent,
+    TicketPatch,
+    TicketStatus,
+)
+from crm.notify.events import NOBODY, queue_event
 from crm.pagination import PageRequest, after_newest, page_request
 from crm.search import title_query
 
@@ -112,6 +121,10 @@ async def create_ticket(request: web.Request) -> web.Response:
             tracking_token=secrets.token_urlsafe(24),
             actor_id=caller["id"],
         )
+        # Staff typed it in: other systems hear of it, the customer is not e-mailed.
+        await queue_event(conn, queries, EventType.TICKET_CREATED, ticket["id"], audience=NOBODY)
+        if body.assignee_id is not None:
+            await queue_event(conn, queries, EventType.ASSIGNED, ticket["id"])
         row = await queries.get_ticket(conn, id=ticket["id"], assignee_id=None, **CHECKED)
     return created(request, row, Ticket, "get_ticket")
 

@@ -118,3 +118,33 @@ SELECT con.conname, pg_get_constraintdef(con.oid), obj_description(con.oid, 'pg_
 FROM pg_constraint AS con
 JOIN pg_namespace AS n ON n.oid = con.connamespace AND n.nspname = 'public'
 ORDER BY name, definition;
+
+-- name: outbox_rows
+-- Every outbox row, oldest first: what was queued for whom, and where it is.
+SELECT id, event_type, channel, recipient, webhook_id, ticket_id, status::text AS status, attempts,
+       payload
+FROM outbox ORDER BY id;
+
+-- name: outbox_counts^
+-- How many outbox rows are in each status.
+SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+       count(*) FILTER (WHERE status = 'sent') AS sent,
+       count(*) FILTER (WHERE status = 'dead') AS dead
+FROM outbox;
+
+-- name: queue_webhook_calls!
+-- :count ticket.created calls to webhook :webhook_id about ticket :ticket_id, each its own event.
+INSERT INTO outbox (event_id, event_type, channel, webhook_id, ticket_id, payload)
+SELECT gen_random_uuid(), 'ticket.created', 'webhook', :webhook_id, :ticket_id,
+       jsonb_build_object('ticket', to_jsonb(r) - 'search')
+FROM ticket_rows AS r, generate_series(1, :count)
+WHERE r.id = :ticket_id;
+
+-- name: queue_emails!
+-- :count ticket.created e-mails about ticket :ticket_id, to customer<n>@example.com.
+INSERT INTO outbox (event_id, event_type, channel, recipient, ticket_id, payload)
+SELECT gen_random_uuid(), 'ticket.created', 'email', 'customer' || n || '@example.com', :ticket_id,
+       jsonb_build_object('ticket', to_jsonb(r) - 'search', 'language', 'ru',
+                          'tracking_token', t.tracking_token)
+FROM ticket_rows AS r JOIN tickets AS t ON t.id = r.id, generate_series(1, :count) AS n
+WHERE r.id = :ticket_id;
