@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import time
@@ -26,11 +27,22 @@ from tests.e2e.server import free_port
 class Mailbox:
     """What the SMTP server received: each message parsed, with its envelope recipients."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self.messages: list[tuple[list[str], EmailMessage]] = []
+        # Seconds each message takes to accept, so several senders overlap.
+        self.delay = delay
+        # While set, messages are held for a minute and refused (a stuck server).
+        self.stall = False
+        self.stalled = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         """aiosmtpd's hook: keep the message."""
+        if self.stall:
+            self.stalled += 1
+            await asyncio.sleep(60)
+            return "451 Try again later"
+        if self.delay:
+            await asyncio.sleep(self.delay)
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append((list(envelope.rcpt_tos), parsed))
@@ -57,17 +69,24 @@ class Receiver:
         return [json.loads(raw) for _, raw in self.requests]
 
 
-@pytest.fixture(name="mailbox")
-def _mailbox() -> Iterator[tuple[Mailbox, str]]:
-    """A real SMTP server on 127.0.0.1 and its smtp:// URL."""
-    mailbox = Mailbox()
+@contextlib.contextmanager
+def smtp_server(mailbox: Mailbox) -> Iterator[str]:
+    """Run a real SMTP server (aiosmtpd, in its own thread) for `mailbox`; yield its URL."""
     port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield mailbox, f"smtp://127.0.0.1:{port}"
+        yield f"smtp://127.0.0.1:{port}"
     finally:
         controller.stop()
+
+
+@pytest.fixture(name="mailbox")
+def _mailbox() -> Iterator[tuple[Mailbox, str]]:
+    """A real SMTP server on 127.0.0.1 and its smtp:// URL."""
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as url:
+        yield mailbox, url
 
 
 @pytest.fixture(name="receiver")
