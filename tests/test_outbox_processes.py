@@ -1,4 +1,4 @@
-"""Real `crm serve` processes deliver the outbox: never one row twice, and nothing lost to kill -9."""
+"""Real `crm serve` processes deliver the outbox: never a row twice, nothing lost to kill -9."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def test_kill_9_during_delivery_then_delivery_after_restart(
     mailbox.stall = True
     with smtp_server(mailbox) as smtp:
         env = _env(shared_url, smtp, tmp_path / "a")
-        first = subprocess.Popen(  # noqa: S603 (our own command)
+        first = subprocess.Popen(
             [sys.executable, "-m", "crm", "serve"], env=env, stderr=subprocess.DEVNULL, text=True
         )
         killable.append(first)
