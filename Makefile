@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck lint-deploy fuzz fuzz-short bench clean
+.PHONY: run test lint typecheck lint-deploy fuzz fuzz-short bench bench-outbox clean
 
 # make bench: the service at a million tickets under wrk; smaller for a quick look, e.g.
 # make bench BENCH_TICKETS=100000 BENCH_CLIENTS=10000 BENCH_SECONDS=3
@@ -65,6 +65,11 @@ lint-deploy: $(DEPLOY_STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench --tickets $(BENCH_TICKETS) --clients $(BENCH_CLIENTS) \
 		--workers $(BENCH_WORKERS) --seconds $(BENCH_SECONDS) --serve-workers $(BENCH_SERVE_WORKERS)
+
+# What the outbox adds to POST /tickets/public and a status PATCH, and the drain rate of
+# 10,000 queued e-mails into a local SMTP server (tests/bench/outbox.py).
+bench-outbox: $(STAMP)
+	$(BIN)/python -m tests.bench.outbox --seconds $(BENCH_SECONDS)
 
 clean:
 	rm -rf $(VENV) .crm .pytest_cache .mypy_cache .ruff_cache

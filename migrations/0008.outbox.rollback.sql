@@ -1,7 +1,6 @@
 -- Undo 0008: notifications.
 DROP TABLE IF EXISTS outbox_attempts;
 DROP TABLE IF EXISTS outbox;
-DROP FUNCTION IF EXISTS outbox_notify();
 DROP TYPE IF EXISTS outbox_status;
 DROP TABLE IF EXISTS webhooks;
 ALTER TABLE tickets DROP COLUMN IF EXISTS customer_language;

@@ -87,17 +87,3 @@ COMMENT ON COLUMN outbox_attempts.response_status IS 'The webhook receiver''s HT
 COMMENT ON COLUMN outbox_attempts.error IS 'Why it failed; null on success.';
 CREATE INDEX outbox_attempts_outbox_idx ON outbox_attempts (outbox_id, id);
 COMMENT ON INDEX outbox_attempts_outbox_idx IS 'A row''s attempts in order.';
-
--- Wake the delivery loops (LISTEN outbox) when rows arrive; NOTIFY is sent only on commit,
--- so a rolled-back change wakes nobody. Once per statement, not per row. (Retries by an
--- operator notify in their own statement; the loop's own back-off updates need no wake-up.)
-CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('outbox', '');
-    RETURN NULL;
-END;
-$$;
-COMMENT ON FUNCTION outbox_notify() IS 'Wakes the delivery loops listening on channel outbox.';
-CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
-    FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
-COMMENT ON TRIGGER outbox_notify ON outbox IS 'Wakes the delivery loops when rows are queued.';

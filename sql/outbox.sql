@@ -108,3 +108,7 @@ SELECT retried.* FROM retried LEFT JOIN wake ON true;
 -- name: outbox_status$
 -- A row's status (pending, sent or dead), or null when there is no such row.
 SELECT status::text FROM outbox WHERE id = :id;
+
+-- name: wake_deliverers!
+-- Wake every delivery loop (they LISTEN on channel outbox): rows were committed for them.
+SELECT pg_notify('outbox', '');

@@ -131,3 +131,29 @@ def _answers(port: str) -> bool:
         return request(f"http://127.0.0.1:{port}/healthz")[0] == 200
     except OSError:
         return False
+
+
+def test_sigterm_mid_delivery_releases_the_row_for_the_next_server(
+    shared_url: str, tmp_path: Path, killable: list[subprocess.Popen[str]]
+) -> None:
+    mailbox = Mailbox()
+    mailbox.stall = True
+    with smtp_server(mailbox) as smtp:
+        env = _env(shared_url, smtp, tmp_path / "a")
+        first = subprocess.Popen(
+            [sys.executable, "-m", "crm", "serve"], env=env, stderr=subprocess.PIPE, text=True
+        )
+        killable.append(first)
+        _wait(lambda: _answers(env["PORT"]), 60)
+        asyncio.run(_queue(shared_url, 1))
+        _wait(lambda: mailbox.stalled == 1, 30)
+        first.send_signal(signal.SIGTERM)
+        # The batch in hand gets a grace period, then is rolled back: no try is recorded.
+        _, log = first.communicate(timeout=60)
+        assert first.returncode == 0, log
+        assert "outbox delivery stopped mid-batch; its rows will be retried" in log
+        assert asyncio.run(_outbox(shared_url)) == ({"pending": 1, "sent": 0, "dead": 0}, 0)
+        mailbox.stall = False
+        with serving(_env(shared_url, smtp, tmp_path / "b"), log=tmp_path / "b.log"):
+            _wait(lambda: len(mailbox.messages) == 1, 30)
+    assert asyncio.run(_outbox(shared_url)) == ({"pending": 0, "sent": 1, "dead": 0}, 1)

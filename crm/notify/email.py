@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import logging
+import socket
+import time
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -57,12 +61,23 @@ def render(row: Any, settings: Settings) -> EmailMessage:
     return message
 
 
+# An idle SMTP connection older than this is closed rather than reused (servers drop them).
+IDLE_CONNECTION_SECONDS = 30.0
+
+
 class Mailer:
-    """Sends rendered messages: over SMTP_URL, or (ENV=local without it) into .eml files."""
+    """Sends rendered messages: over SMTP_URL, or (ENV=local without it) into .eml files.
+
+    SMTP connections are kept and reused: a new one per message (connect, EHLO, STARTTLS, login,
+    QUIT) cost more than the message itself.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._folder = settings.data_dir / "mail"
+        self._idle: list[tuple[aiosmtplib.SMTP, float]] = []
+        # This machine's name for EHLO, looked up once (aiosmtplib would per connection).
+        self._local_hostname: str | None = None
 
     async def send(self, row: Any) -> None:
         """Deliver one outbox row's e-mail; raise MailFailed saying why it could not."""
@@ -73,10 +88,49 @@ class Mailer:
                 raise MailFailed("SMTP_URL is not set")
             self._write(row, message)
             return
+        client, reused = self._reusable()
         try:
-            await aiosmtplib.send(message, **_smtp_options(url), timeout=30)
+            if client is None:
+                client = await self._connect(url)
+            try:
+                await client.send_message(message)
+            except (aiosmtplib.SMTPServerDisconnected, ConnectionError):
+                if not reused:
+                    raise
+                # The server dropped the idle connection: once more on a fresh one.
+                client.close()
+                client = await self._connect(url)
+                await client.send_message(message)
         except (aiosmtplib.SMTPException, OSError) as exc:
+            if client is not None:
+                client.close()
             raise MailFailed(f"{type(exc).__name__}: {exc}") from None
+        self._idle.append((client, time.monotonic()))
+
+    def _reusable(self) -> tuple[aiosmtplib.SMTP | None, bool]:
+        while self._idle:
+            client, since = self._idle.pop()
+            if client.is_connected and time.monotonic() - since < IDLE_CONNECTION_SECONDS:
+                return client, True
+            client.close()
+        return None, False
+
+    async def _connect(self, url: str) -> aiosmtplib.SMTP:
+        if self._local_hostname is None:
+            loop = asyncio.get_running_loop()
+            self._local_hostname = await loop.run_in_executor(None, socket.getfqdn)
+        client = aiosmtplib.SMTP(
+            **_smtp_options(url), local_hostname=self._local_hostname, timeout=30
+        )
+        await client.connect()
+        return client
+
+    async def close(self) -> None:
+        """Say goodbye on every kept connection."""
+        idle, self._idle = self._idle, []
+        for client, _ in idle:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await client.quit()
 
     def _write(self, row: Any, message: EmailMessage) -> None:
         self._folder.mkdir(parents=True, exist_ok=True)

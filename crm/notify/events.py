@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm.models import EventType
+from crm.notify.wake import mark_queued
 from crm.queries import Queries
 
 # Who gets the e-mail of each event; webhooks subscribed to the type get every event.
@@ -39,3 +40,4 @@ async def queue_event(
         audience=audience or AUDIENCE[event_type],
         extra=extra,
     )
+    mark_queued()

@@ -151,8 +151,9 @@ class Deliverer:
         self._stop.set()
 
     async def close(self) -> None:
-        """Release the HTTP session."""
+        """Release the HTTP session and the SMTP connections."""
         await self._webhooks.close()
+        await self._mailer.close()
 
 
 async def _first(*waits: Any, seconds: float) -> None:

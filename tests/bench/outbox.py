@@ -1,0 +1,164 @@
+"""`make bench-outbox`: what the outbox costs a request, and how fast the loop drains it.
+
+1. POST /tickets/public (with an e-mail, so each queues an e-mail and a webhook call) and a
+   status PATCH (an e-mail and a call), against `crm serve` with and without the outbox write
+   (tests/bench/no_outbox.py), measured in halves: without, with, without, with. Delivery is
+   off in both (OUTBOX_IN_SERVE=false): this is the cost to the request alone.
+2. 10,000 e-mails queued at once, drained by `crm deliver` into a local aiosmtpd server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from typing import Any
+
+import aiohttp
+import asyncpg
+from aiosmtpd.controller import Controller
+
+from crm.demo import ADMIN_EMAIL, DEFAULT_PASSWORD
+from tests.bench import data, load, processes
+from tests.bench.load import Call, Result
+
+SIDES = {"without": ["-m", "tests.bench.no_outbox"], "with": ["-m", "crm"]}
+
+
+async def _setup(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await data.BENCH_SQL.bench_subscribe(conn)
+    finally:
+        await conn.close()
+
+
+async def _token(base: str) -> str:
+    async with aiohttp.ClientSession() as http:
+        body = {"email": ADMIN_EMAIL, "password": DEFAULT_PASSWORD}
+        async with http.post(f"{base}/auth/login", json=body) as response:
+            token: str = (await response.json())["access_token"]
+            return token
+
+
+def _public_calls(count: int) -> list[Call]:
+    return [
+        Call("POST", "/tickets/public", json.dumps({
+            "title": f"Не включается стиралка {n}",
+            "client": {"name": "Bench", "email": f"bench{n}@example.com"},
+        }))
+        for n in range(count)
+    ]  # fmt: skip
+
+
+def _one_side(url: str, size: data.Size, side: str, seconds: int) -> dict[str, Result]:
+    toggled = asyncio.run(data.reset(url, size))
+    asyncio.run(_setup(url))
+    port = processes.free_port()
+    env = {
+        "DATABASE_URL": url,
+        "JWT_SECRET": processes.BENCH_SECRET,
+        "ENV": "bench",
+        "OUTBOX_IN_SERVE": "false",
+    }
+    args = [*SIDES[side], "serve", "--port", str(port)]
+    with processes.running(args, "/healthz", port, env) as (base, _):
+        token = asyncio.run(_token(base))
+        load.wrk(base, _public_calls(200), None, 1)  # warm-up: the pool opens its connections
+        patches = [Call("PATCH", f"/tickets/{i}", json.dumps({"status": "done"})) for i in toggled]
+        return {
+            "public": load.wrk(base, _public_calls(20_000), None, seconds),
+            "patch": load.wrk(base, patches, token, seconds),
+        }
+
+
+class _Count:
+    def __init__(self) -> None:
+        self.received = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received += 1
+        return "250 OK"
+
+
+def _drain(url: str, emails: int) -> tuple[float, int]:
+    async def queue() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            await data.BENCH_SQL.bench_reset_outbox(conn)
+            await data.BENCH_SQL.bench_queue_emails(conn, count=emails)
+        finally:
+            await conn.close()
+
+    async def pending() -> int:
+        conn = await asyncpg.connect(url)
+        try:
+            count: int = await data.BENCH_SQL.bench_outbox_pending(conn)
+            return count
+        finally:
+            await conn.close()
+
+    asyncio.run(queue())
+    counter = _Count()
+    smtp_port = processes.free_port()
+    controller = Controller(counter, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    env = {
+        "DATABASE_URL": url,
+        "JWT_SECRET": processes.BENCH_SECRET,
+        "ENV": "bench",
+        "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+    }
+    try:
+        started = time.monotonic()
+        with processes.running(["-m", "crm", "deliver"], "", 0, env, ready=lambda: True):
+            while asyncio.run(pending()) > 0:
+                if time.monotonic() - started > 600:
+                    break
+                time.sleep(0.2)
+            elapsed = time.monotonic() - started
+    finally:
+        controller.stop()
+    return elapsed, counter.received
+
+
+def main() -> int:
+    """Measure both sides and the drain; print the figures."""
+    parser = argparse.ArgumentParser(prog="make bench-outbox", description=__doc__)
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=5, help="per scenario and half")
+    parser.add_argument("--emails", type=int, default=10_000)
+    args = parser.parse_args()
+    if why := load.check_wrk():
+        print(why)
+        return 1
+    size = data.Size(args.tickets, args.clients, args.workers)
+    with data.demo_database(size) as url:
+        halves: dict[str, list[dict[str, Result]]] = {"without": [], "with": []}
+        for side in ("without", "with", "without", "with"):
+            halves[side].append(_one_side(url, size, side, args.seconds))
+        print(f"\n{size.tickets:,} tickets; wrk -t1 -c{load.CONNECTIONS}, 2 x {args.seconds} s")
+        print(f"{'scenario':<28}{'without r/s':>12}{'with r/s':>10}{'cost':>7}"
+              f"{'p50 without':>13}{'p50 with':>10}")  # fmt: skip
+        for name, label in (("public", "POST /tickets/public"), ("patch", "PATCH status")):
+            without = load.merge(*(h[name] for h in halves["without"]))
+            with_ = load.merge(*(h[name] for h in halves["with"]))
+            cost = 1 - with_.rps / without.rps
+            print(
+                f"{label:<28}{without.rps:>12.0f}{with_.rps:>10.0f}{cost:>7.1%}"
+                f"{without.p50_ms or 0:>11.2f}ms{with_.p50_ms or 0:>8.2f}ms"
+                f"  (non-2xx: {without.non_2xx}/{with_.non_2xx})"
+            )
+        elapsed, received = _drain(url, args.emails)
+        print(
+            f"drain: {received:,} of {args.emails:,} e-mails to a local aiosmtpd by `crm deliver`"
+            f" in {elapsed:.1f} s ({received / elapsed:.0f}/s; target: 10,000 in < 60 s)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
