@@ -2,7 +2,7 @@
 
 1. POST /tickets/public (with an e-mail, so each queues an e-mail and a webhook call) and a
    status PATCH (an e-mail and a call), against `crm serve` with and without the outbox write
-   (tests/bench/no_outbox.py), measured in halves: without, with, without, with. Delivery is
+   (tests/bench/no_outbox.py), alternating: without, with, without, with, ... Delivery is
    off in both (OUTBOX_IN_SERVE=false): this is the cost to the request alone.
 2. 10,000 e-mails queued at once, drained by `crm deliver` into a local aiosmtpd server.
 """
@@ -131,33 +131,53 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=5, help="per scenario and half")
     parser.add_argument("--emails", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3, help="without/with pairs")
+    parser.add_argument("--part", choices=("all", "requests", "drain"), default="all")
     args = parser.parse_args()
     if why := load.check_wrk():
         print(why)
         return 1
     size = data.Size(args.tickets, args.clients, args.workers)
     with data.demo_database(size) as url:
-        halves: dict[str, list[dict[str, Result]]] = {"without": [], "with": []}
-        for side in ("without", "with", "without", "with"):
-            halves[side].append(_one_side(url, size, side, args.seconds))
-        print(f"\n{size.tickets:,} tickets; wrk -t1 -c{load.CONNECTIONS}, 2 x {args.seconds} s")
-        print(f"{'scenario':<28}{'without r/s':>12}{'with r/s':>10}{'cost':>7}"
-              f"{'p50 without':>13}{'p50 with':>10}")  # fmt: skip
-        for name, label in (("public", "POST /tickets/public"), ("patch", "PATCH status")):
-            without = load.merge(*(h[name] for h in halves["without"]))
-            with_ = load.merge(*(h[name] for h in halves["with"]))
-            cost = 1 - with_.rps / without.rps
+        if args.part != "drain":
+            _requests(url, size, args)
+        if args.part != "requests":
+            elapsed, received = _drain(url, args.emails)
             print(
-                f"{label:<28}{without.rps:>12.0f}{with_.rps:>10.0f}{cost:>7.1%}"
-                f"{without.p50_ms or 0:>11.2f}ms{with_.p50_ms or 0:>8.2f}ms"
-                f"  (non-2xx: {without.non_2xx}/{with_.non_2xx})"
+                f"drain: {received:,} of {args.emails:,} e-mails to a local aiosmtpd by"
+                f" `crm deliver` in {elapsed:.1f} s ({received / elapsed:.0f}/s;"
+                " target: 10,000 in < 60 s)"
             )
-        elapsed, received = _drain(url, args.emails)
-        print(
-            f"drain: {received:,} of {args.emails:,} e-mails to a local aiosmtpd by `crm deliver`"
-            f" in {elapsed:.1f} s ({received / elapsed:.0f}/s; target: 10,000 in < 60 s)"
-        )
     return 0
+
+
+def _requests(url: str, size: data.Size, args: argparse.Namespace) -> None:
+    """Alternate the two sides `--rounds` times; print the mean rate of each and the cost."""
+    runs: dict[str, list[dict[str, Result]]] = {"without": [], "with": []}
+    for _ in range(args.rounds):
+        for side in ("without", "with"):
+            runs[side].append(_one_side(url, size, side, args.seconds))
+    print(
+        f"\n{size.tickets:,} tickets; wrk -t1 -c{load.CONNECTIONS};"
+        f" {args.rounds} x {args.seconds} s a side, alternating"
+    )
+    print(f"{'scenario':<22}{'without r/s':>12}{'with r/s':>10}{'cost':>7}"
+          f"{'p50 without':>13}{'p50 with':>10}")  # fmt: skip
+    for name, label in (("public", "POST /tickets/public"), ("patch", "PATCH status")):
+        without, with_ = (_mean([run[name] for run in runs[side]]) for side in runs)
+        print(
+            f"{label:<22}{without.rps:>12.0f}{with_.rps:>10.0f}{1 - with_.rps / without.rps:>7.1%}"
+            f"{without.p50_ms or 0:>11.1f}ms{with_.p50_ms or 0:>8.1f}ms"
+            f"  (non-2xx: {without.non_2xx}/{with_.non_2xx})"
+        )
+
+
+def _mean(results: list[Result]) -> Result:
+    return Result(
+        rps=sum(r.rps for r in results) / len(results),
+        p50_ms=sum(r.p50_ms or 0 for r in results) / len(results),
+        non_2xx=sum(r.non_2xx for r in results),
+    )
 
 
 if __name__ == "__main__":
