@@ -27,7 +27,10 @@ WHERE id = :id
 RETURNING id, url, event_types, active, created_at, updated_at;
 
 -- name: delete_webhook$
--- Delete a subscription and its deliveries; returns its id, or nothing when there was none.
+-- Delete a subscription and its deliveries (with their attempts); returns its id, or nothing when there was none.
+WITH deliveries AS (
+    DELETE FROM outbox WHERE webhook_id = :id
+)
 DELETE FROM webhooks WHERE id = :id RETURNING id;
 
 -- name: list_webhook_deliveries

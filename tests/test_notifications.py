@@ -270,3 +270,28 @@ def _evolve(settings: Any, **changes: Any) -> Any:
     import attrs
 
     return attrs.evolve(settings, **changes)
+
+
+async def test_outside_local_a_webhook_is_never_called_on_a_private_address(
+    napi: Api, deliverer: Deliverer, receiver: Receiver
+) -> None:
+    # Saved while ENV=local (or before its name resolved to a private address), called after.
+    _, admin = await user_and_token(napi, "admin@example.com", "admin")
+    await _subscribe(napi, admin, receiver.url, ["ticket.created"])
+    await napi.post("/tickets/public", {**REQUEST, "client": {"phone": "+380670000000"}})
+    production = Deliverer(
+        _evolve(deliverer.settings, env="production"), napi.app[POOL], napi.app[QUERIES]
+    )
+    try:
+        assert await production.deliver_batch() == 1
+    finally:
+        await production.close()
+    assert receiver.requests == []
+    [row] = await check(napi, "outbox_rows")
+    deliveries = await napi.get("/webhooks/1/deliveries", token=admin)
+    [attempt] = deliveries.body["items"][0]["attempt_log"]
+    assert (row["status"], attempt["response_status"], attempt["error"]) == (
+        "pending",
+        None,
+        "ForbiddenAddress: 127.0.0.1 resolves to a non-public address (127.0.0.1)",
+    )

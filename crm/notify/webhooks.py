@@ -118,6 +118,8 @@ class WebhookSender:
     async def send(self, row: Any) -> int:
         """Deliver one outbox row's event; return the 2xx status or raise WebhookFailed."""
         url = row["webhook_url"]
+        if url is None:
+            raise WebhookFailed("the webhook was deleted")
         content = body(row)
         headers = {
             "Content-Type": "application/json",
