@@ -11,7 +11,7 @@ from crm.app import create_app
 from crm.notify.webhooks import is_public_address, signature
 from crm.settings import Settings
 from tests.api import Api, problem
-from tests.factories import user_and_token
+from tests.factories import check, user_and_token
 
 URL = "https://hooks.example.com/crm"
 
@@ -124,3 +124,20 @@ def test_signature_is_hmac_sha256_over_timestamp_dot_body() -> None:
     assert signature("key", 1700000000, b'{"a":1}') == (
         "t=1700000000,v1=a438e398bfafc57e4396bb7fc2304422f0f768e965d073ca313cb52e22e6ad03"
     )
+
+
+async def test_deleting_a_webhook_deletes_its_deliveries_only(api: Api) -> None:
+    _, admin = await user_and_token(api, "admin@example.com", "admin")
+    for url in (URL, URL + "/2"):
+        await api.post("/webhooks", {"url": url, "event_types": ["ticket.created"]}, token=admin)
+    request = {"title": "Чайник", "client": {"email": "ivan@example.com"}}
+    assert (await api.post("/tickets/public", request)).status == 201
+    rows = await check(api, "outbox_rows")
+    assert [(r["channel"], r["webhook_id"]) for r in rows] == [
+        ("email", None),
+        ("webhook", 1),
+        ("webhook", 2),
+    ]
+    assert (await api.delete("/webhooks/1", token=admin)).status == 204
+    rows = await check(api, "outbox_rows")
+    assert [(r["channel"], r["webhook_id"]) for r in rows] == [("email", None), ("webhook", 2)]
