@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy crm
+	$(BIN)/mypy crm tests
 
 test: lint typecheck
 	$(BIN)/pytest

@@ -60,16 +60,19 @@ converter.register_structure_hook(bool, _strict(bool, "true or false"))
 
 
 def text(value: Any, *, max_len: int, required: bool = False) -> str:
-    """A trimmed string no longer than `max_len`; blank is refused when required."""
+    """A trimmed string; blank is refused when required.
+
+    The length is the one sent, before trimming, so it is exactly the contract's maxLength.
+    """
     if not isinstance(value, str):
         raise TypeError("must be a string")
+    if len(value) > max_len:
+        raise ValueError(f"must be at most {max_len} characters")
     trimmed = value.strip()
     if "\x00" in trimmed:
         raise ValueError("must not contain NUL characters")  # PostgreSQL text cannot hold them
     if required and not trimmed:
         raise ValueError("must not be empty")
-    if len(trimmed) > max_len:
-        raise ValueError(f"must be at most {max_len} characters")
     return trimmed
 
 

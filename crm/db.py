@@ -100,10 +100,10 @@ async def _init_connection(conn: Any) -> None:
 
 
 async def _reset_connection(conn: Any) -> None:
-    # asyncpg's default reset (RESET ALL, UNLISTEN *, CLOSE ALL, unlock all) is a round trip on
-    # every release; we never change session state, so only an abandoned transaction needs it.
-    if conn.is_in_transaction():
-        await conn.reset()
+    # asyncpg rolls back an abandoned transaction before it calls this. Its default reset (RESET
+    # ALL, UNLISTEN *, CLOSE ALL, unlock all) would be one more round trip on every release, and we
+    # never change session state, so there is nothing left to undo.
+    return None
 
 
 async def create_pool(url: str, settings: Settings) -> Any:

@@ -104,7 +104,7 @@ class Client:
 
 @attrs.frozen
 class NewClient:
-    """POST /clients: at least a name, phone or e-mail."""
+    """A customer's contact details: POST /clients, and the `client` of a public request."""
 
     name: Name | None = None
     phone: Phone | None = None
@@ -127,21 +127,11 @@ class TicketStatus(enum.StrEnum):
 
 
 @attrs.frozen
-class PublicClient:
-    """Who is asking, as the public form gives it; a phone or an e-mail is required."""
-
-    name: Name | None = None
-    phone: Phone | None = None
-    email: Email | None = None
-    comment: Comment | None = None
-
-
-@attrs.frozen
 class PublicTicketRequest:
     """POST /tickets/public: a customer's repair request."""
 
     title: Title
-    client: PublicClient
+    client: NewClient
     description: Description | None = None
     scheduled_at: datetime | None = None
 

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from crm.handlers import clients, docs, health, outbox, public, sessions, tickets, users, webhooks
+from crm.handlers import (
+    clients,
+    docs,
+    health,
+    outbox,
+    public,
+    sessions,
+    tickets,
+    ui,
+    users,
+    webhooks,
+)
 
 
 def setup_routes(app: web.Application) -> None:
     """Register every route the API serves, each named by its operationId in openapi.yaml."""
     docs.setup_docs(app)
+    ui.setup_ui(app)
     app.router.add_routes(
         [
             web.get("/healthz", health.healthz, allow_head=False, name="get_health"),

@@ -77,10 +77,22 @@ class Api:
         return token
 
 
-def problem(reply: Reply, status: int) -> dict[str, Any]:
-    """The problem body of `reply`, after checking it has `status` and the problem media type."""
+PROBLEM_KEYS = {"type", "title", "status", "detail"}
+
+
+def problem(reply: Reply, status: int, title: str | None = None) -> dict[str, Any]:
+    """The problem body of `reply`, after checking the one error shape every error has.
+
+    problem+json in UTF-8 with type, title, status and detail; `title` when given; and nothing
+    internal (no traceback) in the raw body.
+    """
     assert reply.status == status, reply.body
-    assert reply.headers["Content-Type"].startswith("application/problem+json")
+    assert reply.headers["Content-Type"] == "application/problem+json; charset=utf-8"
+    assert reply.body.keys() >= PROBLEM_KEYS
     assert reply.body["status"] == status
+    assert reply.body["type"] == "about:blank"
+    if title is not None:
+        assert reply.body["title"] == title
+    assert "Traceback" not in reply.raw.decode()
     body: dict[str, Any] = reply.body
     return body

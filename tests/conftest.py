@@ -21,10 +21,12 @@ from tests.api import Api
 # Notifications' real counterparts (an SMTP server, a webhook receiver) as fixtures.
 pytest_plugins = ["tests.notify_fixtures"]
 
-TRUNCATE = (
-    "TRUNCATE users, clients, tickets, ticket_events, idempotency_keys, webhooks, outbox,"
-    " outbox_attempts RESTART IDENTITY CASCADE"
-)
+# Every table the migrations made (yoyo's own bookkeeping aside), so a new table starts empty too.
+APP_TABLES = """
+SELECT tablename FROM pg_tables
+WHERE schemaname = 'public' AND tablename NOT LIKE '%yoyo%'
+ORDER BY tablename
+"""
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
 
@@ -73,10 +75,18 @@ def _sync_db(database_url: str) -> Iterator[psycopg.Connection[Any]]:
         yield conn
 
 
+@pytest.fixture(name="empty_tables")
+def _empty_tables(sync_db: psycopg.Connection[Any]) -> None:
+    """Every application table empty, its ids starting again at 1."""
+    tables = [sql.Identifier(row[0]) for row in sync_db.execute(APP_TABLES).fetchall()]
+    sync_db.execute(
+        sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(sql.SQL(", ").join(tables))
+    )
+
+
 @pytest.fixture(name="settings")
-def _settings(database_url: str, sync_db: psycopg.Connection[Any]) -> Settings:
-    """Settings for one test, whose tables start empty."""
-    sync_db.execute(TRUNCATE)
+def _settings(database_url: str) -> Settings:
+    """Settings for one test against the migrated test database."""
     return Settings(
         jwt_secret=TEST_SECRET,
         database_url=database_url,
@@ -88,8 +98,8 @@ def _settings(database_url: str, sync_db: psycopg.Connection[Any]) -> Settings:
 
 
 @pytest.fixture(name="api")
-async def _api(aiohttp_client: Any, settings: Settings) -> AsyncIterator[Api]:
-    """The real app, served over HTTP to a contract-checking client."""
+async def _api(aiohttp_client: Any, settings: Settings, empty_tables: None) -> AsyncIterator[Api]:
+    """The real app over HTTP to a contract-checking client; the tables start empty."""
     client = await aiohttp_client(create_app(settings))
     yield Api(client)
 

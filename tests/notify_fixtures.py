@@ -114,8 +114,10 @@ async def _receiver() -> AsyncIterator[Receiver]:
 
 
 @pytest.fixture(name="notify_settings")
-def _notify_settings(settings: Settings, mailbox: tuple[Mailbox, str]) -> Settings:
-    """The test settings with the SMTP server, and back-off in hundredths of a second."""
+def _notify_settings(
+    settings: Settings, mailbox: tuple[Mailbox, str], empty_tables: None
+) -> Settings:
+    """The test settings with the SMTP server, back-off in hundredths of a second; empty tables."""
     return attrs.evolve(
         settings,
         smtp_url=mailbox[1],

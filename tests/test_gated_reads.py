@@ -56,7 +56,7 @@ async def test_an_empty_page_for_a_valid_caller_stays_an_empty_page(api: Api) ->
 
 
 async def test_with_a_read_replica_the_primary_checks_the_caller_first(
-    aiohttp_client: Any, settings: Settings
+    aiohttp_client: Any, settings: Settings, empty_tables: None
 ) -> None:
     # The "replica" is the same database through its own pool: what matters is the code path.
     app = create_app(attrs.evolve(settings, database_read_url=settings.database_url))

@@ -108,6 +108,7 @@ async def test_status_change_emails_the_customer_with_both_statuses(
 ) -> None:
     _, admin = await user_and_token(napi, "admin@example.com", "admin")
     await napi.post("/tickets/public", REQUEST)
+    await deliverer.drain()  # concurrent deliveries arrive in any order
     hook = await _subscribe(napi, admin, receiver.url, ["ticket.status_changed"])
     changed = await napi.patch("/tickets/1", {"status": "in_progress"}, token=admin)
     await deliverer.drain()

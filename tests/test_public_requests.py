@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -202,3 +203,19 @@ async def test_nul_characters_are_422_not_a_database_error(api: Api) -> None:
         {"field": "client.name", "message": "must not contain NUL characters"}
     ]
     assert (await check(api, "count_rows"))["tickets"] == 0
+
+
+@pytest.mark.parametrize(
+    ("age", "replayed"), [(timedelta(hours=23, minutes=59), True), (timedelta(hours=24), False)]
+)
+async def test_an_idempotency_key_is_remembered_for_24_hours(
+    api: Api, age: timedelta, replayed: bool
+) -> None:
+    headers = {"Idempotency-Key": "retry-me"}
+    first = await api.post("/tickets/public", EXAMPLE_REQUEST, headers=headers)
+    await check(api, "age_idempotency_key", key="retry-me", age=age)
+    again = await api.post("/tickets/public", EXAMPLE_REQUEST, headers=headers)
+    assert again.status == 201
+    assert (again.body["id"] == first.body["id"]) is replayed
+    assert ("Idempotent-Replayed" in again.headers) is replayed
+    assert (await check(api, "count_rows"))["tickets"] == (1 if replayed else 2)

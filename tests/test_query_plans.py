@@ -63,7 +63,7 @@ LISTS = {
     "unassigned search": {"search": title_query("стир"), "unassigned": True},
 }
 
-OTHERS = {
+OTHERS: dict[str, dict[str, Any]] = {
     "get_ticket": {"id": 50_000, "assignee_id": None, **ADMIN},
     "get_ticket as a worker": {
         "id": 50_000,

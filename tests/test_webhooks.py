@@ -80,7 +80,7 @@ async def test_workers_may_not_touch_webhooks_or_the_outbox(api: Api) -> None:
 
 
 @pytest.fixture(name="production_api")
-async def _production_api(aiohttp_client: Any, settings: Settings) -> Api:
+async def _production_api(aiohttp_client: Any, settings: Settings, empty_tables: None) -> Api:
     client = await aiohttp_client(create_app(attrs.evolve(settings, env="production")))
     return Api(client)
 

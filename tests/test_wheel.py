@@ -149,12 +149,13 @@ def _image_env_fixture(venv: Path, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def test_the_installed_package_carries_its_sql(venv: Path) -> None:
+def test_the_installed_package_carries_its_sql_and_ui(venv: Path) -> None:
     where = subprocess.run(  # noqa: S603
         [
             venv / "bin" / "python",
             "-c",
-            "import crm.db, crm.queries; print(crm.db.MIGRATIONS_DIR); print(crm.queries.SQL_DIR)",
+            "import crm.db, crm.queries, crm.handlers.ui as ui; print(crm.db.MIGRATIONS_DIR);"
+            " print(crm.queries.SQL_DIR); print(ui.UI_DIR)",
         ],
         cwd=venv,  # not the checkout, whose folders would otherwise be found first
         env={"PATH": os.environ["PATH"]},
@@ -164,8 +165,17 @@ def test_the_installed_package_carries_its_sql(venv: Path) -> None:
         timeout=60,
     ).stdout.split()
     site = venv / "lib"
-    assert [Path(path).name for path in where] == ["migrations", "sql"]
+    assert [Path(path).name for path in where] == ["migrations", "sql", "ui"]
     assert all(Path(path).is_relative_to(site) for path in where), where
+    ui = Path(where[2])
+    shipped = {str(path.relative_to(ui)) for path in ui.rglob("*") if path.is_file()}
+    in_checkout = {
+        str(path.relative_to(ROOT / "crm" / "ui"))
+        for path in (ROOT / "crm" / "ui").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert "pages/request.html" in shipped and "static/js/pages/request.js" in shipped
+    assert shipped == in_checkout
 
 
 def test_the_image_command_migrates_and_serves_readyz(
@@ -197,6 +207,10 @@ def test_the_image_command_migrates_and_serves_readyz(
         url = f"http://127.0.0.1:{env['PORT']}/readyz"
         status, body = _wait_for(url, server, log)
         assert (status, body) == (200, {"status": "ok", "database": "ok"})
+        base = f"http://127.0.0.1:{env['PORT']}"
+        for page in ("/ui", "/ui/static/js/pages/request.js", "/ui/static/messages.ru.json"):
+            with urllib.request.urlopen(base + page, timeout=5) as response:  # noqa: S310
+                assert response.status == 200 and len(response.read()) > 1000, page
 
         healthcheck = _last(_stage("runtime"), "HEALTHCHECK")
         probe = json.loads(healthcheck[healthcheck.index("CMD") + 3 :])

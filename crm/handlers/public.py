@@ -49,7 +49,7 @@ async def create_public_ticket(request: web.Request) -> web.Response:
                     raise Problem(
                         409, "This Idempotency-Key was used with a different request body."
                     )
-                return _created(saved["response_body"], replayed=True)
+                return _created(request, saved["response_body"], replayed=True)
         await queries.lock_contacts(conn, phone=body.client.phone, email=body.client.email)
         row = await queries.create_public_ticket(
             conn,
@@ -74,11 +74,12 @@ async def create_public_ticket(request: web.Request) -> web.Response:
                 response_body=created,
                 ticket_id=row["id"],
             )
-    return _created(created, replayed=False)
+    return _created(request, created, replayed=False)
 
 
-def _created(body: dict[str, object], *, replayed: bool) -> web.Response:
-    headers = {"Location": f"/tickets/public/{body['tracking_token']}"}
+def _created(request: web.Request, body: dict[str, object], *, replayed: bool) -> web.Response:
+    route = request.app.router["get_public_ticket"]
+    headers = {"Location": str(route.url_for(tracking_token=str(body["tracking_token"])))}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
     return json_response(body, status=201, headers=headers)

@@ -45,7 +45,7 @@ def _sql_literal(value: object) -> str:
         return "ARRAY[" + ",".join(_sql_literal(v) for v in value) + "]"
     if hasattr(value, "timestamp"):
         # Epoch seconds, not text: pgbench reads ":name" in a script as a variable.
-        micros = round(value.timestamp() * 1e6)  # type: ignore[attr-defined]
+        micros = round(value.timestamp() * 1e6)
         return f"(to_timestamp({micros // 10**6}) + interval '1 microsecond' * {micros % 10**6})"
     return "'" + str(value).replace("'", "''") + "'"
 

@@ -14,9 +14,9 @@ from crm_client.api.tickets import list_ticket_events, list_tickets, update_tick
 from crm_client.api.users import create_user
 from crm_client.models import (
     LoginRequest,
+    NewClient,
     NewUser,
     Problem,
-    PublicClient,
     PublicTicketCreated,
     PublicTicketRequest,
     RegisterRequest,
@@ -34,7 +34,8 @@ def token_for(public: Client, email: str, password: str) -> str:
     """Log in through the generated client and return the bearer token."""
     answer = login.sync(client=public, body=LoginRequest(email=email, password=password))
     assert not isinstance(answer, Problem) and answer is not None, answer
-    return answer.access_token
+    token: str = answer.access_token
+    return token
 
 
 def main(base_url: str) -> None:
@@ -44,7 +45,7 @@ def main(base_url: str) -> None:
     request = PublicTicketRequest(
         title="Не включается стиралка",
         description="После щелчка выбивает автомат",
-        client=PublicClient(name="Иван", phone="+380671112233", email="ivan@example.com"),
+        client=NewClient(name="Иван", phone="+380671112233", email="ivan@example.com"),
     )
     sent = create_public_ticket.sync(client=public, body=request, idempotency_key="story-1")
     again = create_public_ticket.sync(client=public, body=request, idempotency_key="story-1")
@@ -103,7 +104,7 @@ def main(base_url: str) -> None:
     # More requests, then search with a second page by cursor.
     for n in range(3):
         more = PublicTicketRequest(
-            title=f"Стиралка шумит {n}", client=PublicClient(phone=f"+38050000000{n}")
+            title=f"Стиралка шумит {n}", client=NewClient(phone=f"+38050000000{n}")
         )
         assert isinstance(create_public_ticket.sync(client=public, body=more), PublicTicketCreated)
     first = list_tickets.sync(client=admin, q="стир", page_size=2)

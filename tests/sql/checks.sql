@@ -132,14 +132,6 @@ SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
        count(*) FILTER (WHERE status = 'dead') AS dead
 FROM outbox;
 
--- name: queue_webhook_calls!
--- :count ticket.created calls to webhook :webhook_id about ticket :ticket_id, each its own event.
-INSERT INTO outbox (event_id, event_type, channel, webhook_id, ticket_id, payload)
-SELECT gen_random_uuid(), 'ticket.created', 'webhook', :webhook_id, :ticket_id,
-       jsonb_build_object('ticket', to_jsonb(r) - 'search')
-FROM ticket_rows AS r, generate_series(1, :count)
-WHERE r.id = :ticket_id;
-
 -- name: queue_emails!
 -- :count ticket.created e-mails about ticket :ticket_id, to customer<n>@example.com.
 INSERT INTO outbox (event_id, event_type, channel, recipient, ticket_id, payload)
@@ -148,3 +140,7 @@ SELECT gen_random_uuid(), 'ticket.created', 'email', 'customer' || n || '@exampl
                           'tracking_token', t.tracking_token)
 FROM ticket_rows AS r JOIN tickets AS t ON t.id = r.id, generate_series(1, :count) AS n
 WHERE r.id = :ticket_id;
+
+-- name: age_idempotency_key!
+-- Make a stored answer look as old as :age (an interval such as '24 hours').
+UPDATE idempotency_keys SET created_at = now() - :age::interval WHERE key = :key;

@@ -1,0 +1,77 @@
+"""The web UI: static pages and assets from crm/ui, each answer under a strict CSP."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+UI_DIR = Path(__file__).resolve().parent.parent / "ui"
+PAGES_DIR = UI_DIR / "pages"
+STATIC_DIR = UI_DIR / "static"
+
+# No inline script or style anywhere in the UI, so nothing but our own files may run or style.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    # Tracking links carry the customer's token: never hand it to another site as a Referer.
+    "Referrer-Policy": "same-origin",
+}
+# No build step means no hashed file names: browsers revalidate (ETag) instead of guessing.
+CACHE_CONTROL = "no-cache"
+
+
+def _page(name: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    path = PAGES_DIR / name
+
+    async def page(request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(path, headers={"Content-Type": "text/html; charset=utf-8"})
+
+    page.__doc__ = f"The UI page {name}; its script reads the path for ids and tokens."
+    return page
+
+
+request_form = _page("request.html")
+track_page = _page("track.html")
+login_page = _page("login.html")
+tickets_page = _page("tickets.html")
+ticket_page = _page("ticket.html")
+users_page = _page("users.html")
+clients_page = _page("clients.html")
+
+
+async def home(request: web.Request) -> web.Response:
+    """The site's root leads to the public repair request form."""
+    return web.Response(status=302, headers={"Location": "/ui"})
+
+
+async def _secure(request: web.Request, response: web.StreamResponse) -> None:
+    """Every UI answer (pages, assets, errors) carries the CSP and no-sniff headers."""
+    if request.path == "/ui" or request.path.startswith("/ui/"):
+        response.headers.update(SECURITY_HEADERS)
+        response.headers.setdefault("Cache-Control", CACHE_CONTROL)
+
+
+def setup_ui(app: web.Application) -> None:
+    """Add the UI's pages (named by their operationIds in openapi.yaml, tag ui) and assets."""
+    app.on_response_prepare.append(_secure)
+    app.router.add_routes(
+        [
+            web.get("/", home, allow_head=False, name="get_home"),
+            web.get("/ui", request_form, allow_head=False, name="ui_request_form"),
+            web.get(
+                "/ui/track/{tracking_token}", track_page, allow_head=False, name="ui_track_page"
+            ),
+            web.get("/ui/login", login_page, allow_head=False, name="ui_login_page"),
+            web.get("/ui/tickets", tickets_page, allow_head=False, name="ui_tickets_page"),
+            web.get(r"/ui/tickets/{id:\d+}", ticket_page, allow_head=False, name="ui_ticket_page"),
+            web.get("/ui/users", users_page, allow_head=False, name="ui_users_page"),
+            web.get("/ui/clients", clients_page, allow_head=False, name="ui_clients_page"),
+        ]
+    )
+    app.router.add_static("/ui/static", STATIC_DIR, name="ui_static")
