@@ -14,10 +14,13 @@ import asyncpg
 import pytest
 
 from crm import db
+from crm.queries import load_queries
 from tests.conftest import recreate_database
 from tests.e2e.server import clean_env, free_port, request, serving
 from tests.factories import CHECKS
 from tests.notify_fixtures import Mailbox, smtp_server
+
+QUERIES = load_queries()
 
 
 @pytest.fixture(name="shared_url")
@@ -40,7 +43,7 @@ def _env(url: str, smtp: str, data: Path) -> dict[str, str]:
 
 
 async def _queue(url: str, count: int) -> None:
-    """One ticket, and `count` e-mails about it queued in one transaction (one NOTIFY)."""
+    """One ticket and `count` e-mails about it, queued in one transaction; then one NOTIFY."""
     conn = await asyncpg.connect(url)
     try:
         async with conn.transaction():
@@ -49,6 +52,8 @@ async def _queue(url: str, count: int) -> None:
                 conn, title="Чайник", client_id=client["id"], assignee_id=None, status="new"
             )
             await CHECKS["queue_emails"](conn, ticket_id=ticket, count=count)
+        # As the app does once a request that queued rows has committed.
+        await QUERIES["wake_deliverers"](conn)
     finally:
         await conn.close()
 
@@ -157,3 +162,23 @@ def test_sigterm_mid_delivery_releases_the_row_for_the_next_server(
         with serving(_env(shared_url, smtp, tmp_path / "b"), log=tmp_path / "b.log"):
             _wait(lambda: len(mailbox.messages) == 1, 30)
     assert asyncio.run(_outbox(shared_url)) == ({"pending": 0, "sent": 1, "dead": 0}, 1)
+
+
+def test_crm_deliver_runs_the_loop_alone_and_stops_on_sigterm(
+    shared_url: str, tmp_path: Path, killable: list[subprocess.Popen[str]]
+) -> None:
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as smtp:
+        deliver = subprocess.Popen(
+            [sys.executable, "-m", "crm", "deliver"],
+            env=_env(shared_url, smtp, tmp_path / "a"),
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        killable.append(deliver)
+        asyncio.run(_queue(shared_url, 3))
+        _wait(lambda: len(mailbox.messages) == 3, 60)
+        deliver.send_signal(signal.SIGTERM)
+        _, log = deliver.communicate(timeout=30)
+    assert deliver.returncode == 0, log
+    assert asyncio.run(_outbox(shared_url)) == ({"pending": 0, "sent": 3, "dead": 0}, 3)
