@@ -14,7 +14,7 @@ from crm.models import EventType
 from crm.notify.events import queue_event
 from crm.notify.outbox import Deliverer
 from tests.api import Api, problem
-from tests.factories import check, make_user, user_and_token
+from tests.factories import CHECKS, check, make_user, user_and_token
 from tests.notify_fixtures import Mailbox, Receiver
 
 REQUEST = {
@@ -174,15 +174,13 @@ async def test_a_rolled_back_change_sends_nothing(
     class Abort(Exception):
         pass
 
+    # A change that fails after it queued its notifications: all of it rolls back.
     with pytest.raises(Abort):
         async with napi.app[POOL].acquire() as conn, conn.transaction():
-            await napi.app[QUERIES].update_ticket(
-                conn, id=1, title="x", description=None, status="done", client_id=1,
-                assignee_id=None, scheduled_at=None,
-            )  # fmt: skip
             await queue_event(
                 conn, napi.app[QUERIES], EventType.STATUS_CHANGED, 1, previous_status="new"
             )
+            assert dict(await check_on(conn, "outbox_counts"))["pending"] == 2
             raise Abort
     # A refused request (409: new -> done is not allowed) queues nothing either.
     refused = await napi.patch("/tickets/1", {"status": "done"}, token=admin)
@@ -265,6 +263,11 @@ async def test_unreachable_smtp_server_is_retried_not_lost(
     await _tick()
     assert await deliverer.drain() == 1
     assert len(mailbox[0].to("ivan@example.com")) == 1
+
+
+async def check_on(conn: Any, query: str) -> Any:
+    """One of tests/sql/checks.sql on a given connection (inside its transaction)."""
+    return await CHECKS[query](conn)
 
 
 def _evolve(settings: Any, **changes: Any) -> Any:
