@@ -35,6 +35,11 @@ Phone = NewType("Phone", str)
 Id = NewType("Id", int)
 Search = NewType("Search", str)
 WebhookUrl = NewType("WebhookUrl", str)
+DeviceText = NewType("DeviceText", str)
+Serial = NewType("Serial", str)
+Address = NewType("Address", str)
+DisplayName = NewType("DisplayName", str)
+CommentBody = NewType("CommentBody", str)
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
@@ -155,6 +160,12 @@ _VALIDATORS: dict[Any, Callable[[Any], Any]] = {
     Description: lambda v: text(v, max_len=5000),
     Search: lambda v: text(v, max_len=200).lower(),
     WebhookUrl: webhook_url,
+    # Optional free text: blank (as an empty form field sends it) is stored as null.
+    DeviceText: lambda v: text(v, max_len=100) or None,
+    Serial: lambda v: text(v, max_len=64) or None,
+    Address: lambda v: text(v, max_len=500) or None,
+    DisplayName: lambda v: text(v, max_len=100) or None,
+    CommentBody: lambda v: text(v, max_len=5000, required=True),
     datetime: timestamp,
 }
 

@@ -67,6 +67,7 @@ async def fill(
             await _timed("clients", queries.demo_insert_clients(conn, clients=size.clients), say)
             tickets = queries.demo_insert_tickets(conn, **attrs.asdict(size))
             await _timed("tickets", tickets, say)
+            await _timed("comments", queries.demo_insert_comments(conn), say)
             await _timed("events", queries.demo_insert_events(conn), say)
             await _timed("indexes", queries.demo_restore_indexes(conn), say)
         # VACUUM cannot run inside a transaction.

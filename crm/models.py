@@ -9,13 +9,18 @@ from typing import Any
 import attrs
 
 from crm.convert import (
+    Address,
     Comment,
+    CommentBody,
     Description,
+    DeviceText,
+    DisplayName,
     Email,
     Id,
     Name,
     Password,
     Phone,
+    Serial,
     Title,
     WebhookUrl,
 )
@@ -61,6 +66,7 @@ class User:
 
     id: int
     email: str
+    display_name: str | None
     role: Role
     active: bool
     created_at: datetime
@@ -77,13 +83,15 @@ class NewUser:
     email: Email
     password: Password
     role: Role
+    display_name: DisplayName | None = None
 
 
 @attrs.frozen
 class UserPatch:
-    """PATCH /users/{id}: only the fields given change."""
+    """PATCH /users/{id}: only the fields given change (display_name null clears it)."""
 
     email: Email | None = None
+    display_name: DisplayName | None = None
     password: Password | None = None
     role: Role | None = None
     active: bool | None = None
@@ -127,6 +135,30 @@ class TicketStatus(enum.StrEnum):
 
 
 @attrs.frozen
+class Device:
+    """The device under repair; every part optional (blank is null)."""
+
+    kind: DeviceText | None = None
+    brand: DeviceText | None = None
+    model: DeviceText | None = None
+    serial: Serial | None = None
+
+
+DEVICE_COLUMNS = {
+    "kind": "device_kind",
+    "brand": "device_brand",
+    "model": "device_model",
+    "serial": "device_serial",
+}
+
+
+def device_columns(device: Device | None) -> dict[str, str | None]:
+    """The device as the tickets table's device_* column values."""
+    given = device or Device()
+    return {column: getattr(given, key) for key, column in DEVICE_COLUMNS.items()}
+
+
+@attrs.frozen
 class PublicTicketRequest:
     """POST /tickets/public: a customer's repair request."""
 
@@ -134,6 +166,8 @@ class PublicTicketRequest:
     client: NewClient
     description: Description | None = None
     scheduled_at: datetime | None = None
+    device: Device | None = None
+    address: Address | None = None
 
 
 @attrs.frozen
@@ -150,13 +184,60 @@ class PublicTicketCreated:
 
 @attrs.frozen
 class PublicTicketStatus:
-    """What a customer may see of their ticket: nothing about other people."""
+    """What a customer may see of their ticket: public comments only, nothing about other people."""
 
+    id: int
     title: str
     status: TicketStatus
-    scheduled_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    scheduled_at: datetime | None
+    device: dict[str, str | None]
+    comments: list[dict[str, Any]]
+
+
+class Visibility(enum.StrEnum):
+    """Who sees a comment."""
+
+    INTERNAL = "internal"
+    PUBLIC = "public"
+
+
+@attrs.frozen
+class NewComment:
+    """POST /tickets/{id}/comments (staff)."""
+
+    body: CommentBody
+    visibility: Visibility
+
+
+@attrs.frozen
+class CommentEdit:
+    """PATCH /tickets/{id}/comments/{comment_id}: the new text."""
+
+    body: CommentBody
+
+
+@attrs.frozen
+class CustomerComment:
+    """POST /tickets/public/{token}/comments: the customer's answer (always public)."""
+
+    body: CommentBody
+
+
+@attrs.frozen
+class TicketComment:
+    """A comment as staff see it: author "customer" when written through the tracking link."""
+
+    id: int
+    ticket_id: int
+    body: str
+    visibility: Visibility
+    author: str
+    author_id: int | None
+    author_name: str | None
+    created_at: datetime
+    edited_at: datetime | None
 
 
 @attrs.frozen
@@ -168,6 +249,8 @@ class NewTicket:
     description: Description | None = None
     assignee_id: Id | None = None
     scheduled_at: datetime | None = None
+    device: Device | None = None
+    address: Address | None = None
 
 
 @attrs.frozen
@@ -180,6 +263,8 @@ class TicketPatch:
     client_id: Id | None = None
     assignee_id: Id | None = None
     status: TicketStatus | None = None
+    device: Device | None = None
+    address: Address | None = None
 
 
 @attrs.frozen
@@ -197,6 +282,9 @@ class Ticket:
     scheduled_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    device: dict[str, str | None]
+    address: str | None
+    contact: dict[str, str | None] | None
 
 
 @attrs.frozen
@@ -212,6 +300,7 @@ class TicketEvent:
     to_status: TicketStatus | None
     from_assignee_id: int | None
     to_assignee_id: int | None
+    comment_id: int | None
     changes: dict[str, Any] | None
     created_at: datetime
 

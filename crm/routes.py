@@ -6,6 +6,7 @@ from aiohttp import web
 
 from crm.handlers import (
     clients,
+    comments,
     docs,
     health,
     outbox,
@@ -42,12 +43,23 @@ def setup_routes(app: web.Application) -> None:
             web.get(r"/clients/{id:\d+}", clients.get_client, allow_head=False, name="get_client"),
             web.patch(r"/clients/{id:\d+}", clients.update_client, name="update_client"),
             web.delete(r"/clients/{id:\d+}", clients.delete_client, name="delete_client"),
+            web.get(
+                r"/clients/{id:\d+}/tickets",
+                tickets.list_client_tickets,
+                allow_head=False,
+                name="list_client_tickets",
+            ),
             web.post("/tickets/public", public.create_public_ticket, name="create_public_ticket"),
             web.get(
                 "/tickets/public/{tracking_token}",
                 public.get_public_ticket,
                 allow_head=False,
                 name="get_public_ticket",
+            ),
+            web.post(
+                "/tickets/public/{tracking_token}/comments",
+                public.create_customer_comment,
+                name="create_customer_comment",
             ),
             web.get("/tickets", tickets.list_tickets, allow_head=False, name="list_tickets"),
             web.post("/tickets", tickets.create_ticket, name="create_ticket"),
@@ -75,5 +87,30 @@ def setup_routes(app: web.Application) -> None:
             ),
             web.get("/outbox", outbox.list_outbox, allow_head=False, name="list_outbox"),
             web.post(r"/outbox/{id:\d+}/retry", outbox.retry_outbox, name="retry_outbox"),
+            web.get(
+                r"/tickets/{id:\d+}/comments",
+                comments.list_comments,
+                allow_head=False,
+                name="list_ticket_comments",
+            ),
+            web.post(
+                r"/tickets/{id:\d+}/comments", comments.create_comment, name="create_ticket_comment"
+            ),
+            web.get(
+                r"/tickets/{id:\d+}/comments/{comment_id:\d+}",
+                comments.get_comment,
+                allow_head=False,
+                name="get_ticket_comment",
+            ),
+            web.patch(
+                r"/tickets/{id:\d+}/comments/{comment_id:\d+}",
+                comments.edit_comment,
+                name="update_ticket_comment",
+            ),
+            web.delete(
+                r"/tickets/{id:\d+}/comments/{comment_id:\d+}",
+                comments.delete_comment,
+                name="delete_ticket_comment",
+            ),
         ]
     )

@@ -66,3 +66,28 @@ def admin_removal_conflict(
 def has_contact(name: str | None, phone: str | None, email: str | None) -> bool:
     """A client can be reached or recognised: a name, phone or e-mail is present."""
     return bool(name or phone or email)
+
+
+EDIT_WINDOW_MINUTES = 15
+CLOSED_COMMENT_DAYS = 30
+
+
+def comment_edit_refusal(
+    caller_id: int, author_id: int | None, editable: bool
+) -> tuple[int, str] | None:
+    """Why a staff member may not edit a comment (status, detail): only its author, 15 minutes."""
+    if author_id != caller_id:
+        return 403, "Only the author of a comment may edit it."
+    if not editable:
+        return 409, f"A comment can be edited only in the first {EDIT_WINDOW_MINUTES} minutes."
+    return None
+
+
+def customer_comment_refusal(closed_days: float | None) -> str | None:
+    """Why a customer may not comment: the ticket was done or canceled over 30 days ago."""
+    if closed_days is not None and closed_days > CLOSED_COMMENT_DAYS:
+        return (
+            f"This ticket was closed more than {CLOSED_COMMENT_DAYS} days ago; "
+            "please send a new request."
+        )
+    return None

@@ -13,7 +13,7 @@ VALUES (
 -- name: list_events
 -- A page of a ticket's history, oldest first, with each actor's e-mail.
 SELECT e.id, e.ticket_id, e.kind, e.actor_id, a.email AS actor_email, e.from_status, e.to_status,
-       e.from_assignee_id, e.to_assignee_id, e.changes, e.created_at
+       e.from_assignee_id, e.to_assignee_id, e.comment_id, e.changes, e.created_at
 FROM ticket_events AS e
 LEFT JOIN users AS a ON a.id = e.actor_id
 WHERE e.ticket_id = :ticket_id AND e.id > :after_id

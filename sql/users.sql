@@ -18,20 +18,20 @@ UPDATE users SET password_hash = :password_hash WHERE id = :id;
 
 -- name: get_user^
 -- One undeleted user as the API shows it.
-SELECT id, email, role, active, created_at, updated_at
+SELECT id, email, display_name, role, active, created_at, updated_at
 FROM users
 WHERE id = :id AND deleted_at IS NULL;
 
 -- name: insert_user^
 -- Create a user; returns nothing when the e-mail is taken by an undeleted user.
-INSERT INTO users (email, password_hash, role)
-VALUES (:email, :password_hash, :role)
+INSERT INTO users (email, password_hash, role, display_name)
+VALUES (:email, :password_hash, :role, :display_name)
 ON CONFLICT (lower(email)) WHERE deleted_at IS NULL DO NOTHING
-RETURNING id, email, role, active, created_at, updated_at;
+RETURNING id, email, display_name, role, active, created_at, updated_at;
 
 -- name: list_users
 -- A page of undeleted users, newest first, after a keyset position, optionally filtered.
-SELECT id, email, role, active, created_at, updated_at
+SELECT id, email, display_name, role, active, created_at, updated_at
 FROM users
 WHERE deleted_at IS NULL
   AND (created_at, id) < (:after_created_at, :after_id)
@@ -50,9 +50,10 @@ ORDER BY id
 FOR UPDATE;
 
 -- name: update_user^
--- Change the given fields (null keeps one); a new password or deactivation revokes tokens.
+-- Change the given fields (null keeps one; display_name changes when set_display_name); a new password or deactivation revokes tokens.
 UPDATE users SET
     email = coalesce(:email, email),
+    display_name = CASE WHEN :set_display_name THEN :display_name ELSE display_name END,
     password_hash = coalesce(:password_hash, password_hash),
     role = coalesce(:role::user_role, role),
     active = coalesce(:active, active),
@@ -60,7 +61,7 @@ UPDATE users SET
         + CASE WHEN :password_hash IS NOT NULL OR NOT coalesce(:active, true) THEN 1 ELSE 0 END,
     updated_at = now()
 WHERE id = :id AND deleted_at IS NULL
-RETURNING id, email, role, active, created_at, updated_at;
+RETURNING id, email, display_name, role, active, created_at, updated_at;
 
 -- name: delete_user$
 -- Soft-delete a user and revoke their tokens; the row stays so history keeps its actors.

@@ -18,6 +18,7 @@ def list_sql(**filters: Any) -> tuple[str, list[Any]]:
     after = filters.pop("after", NEWEST)
     params = {
         "search": None,
+        "serial_prefix": None,
         "statuses": None,
         "assignee_id": None,
         "client_id": None,
@@ -29,6 +30,25 @@ def list_sql(**filters: Any) -> tuple[str, list[Any]]:
         **filters,
     }
     query = QUERIES["list_tickets"]
+    return query.sql, [params[name] for name in query.params]
+
+
+def comments_sql(ticket_id: int) -> tuple[str, list[Any]]:
+    """list_comments as GET /tickets/{id}/comments runs it for the admin (first page)."""
+    params = {"ticket_id": ticket_id, "assignee_id": None, "after_id": 0, "limit": 21, **ADMIN}
+    query = QUERIES["list_comments"]
+    return query.sql, [params[name] for name in query.params]
+
+
+def tracking_sql(token: str) -> tuple[str, list[Any]]:
+    """get_public_ticket as the tracking page runs it."""
+    params = {
+        "tracking_token": token,
+        "staff_label": "Сервисный центр",
+        "customer_label": "Вы",
+        "max_comments": 200,
+    }
+    query = QUERIES["get_public_ticket"]
     return query.sql, [params[name] for name in query.params]
 
 

@@ -19,7 +19,7 @@ async def make_user(
     app = api.app
     password_hash = await app[PASSWORDS].hash(password)
     row = await app[QUERIES].insert_user(
-        app[POOL], email=email, password_hash=password_hash, role=role
+        app[POOL], email=email, password_hash=password_hash, role=role, display_name=None
     )
     assert row is not None
     return dict(row)

@@ -32,6 +32,7 @@ async def test_login_returns_a_bearer_token_that_opens_me(api: Api) -> None:
     assert me.body == {
         "id": user["id"],
         "email": "admin@example.com",
+        "display_name": None,
         "role": "admin",
         "active": True,
         "created_at": me.body["created_at"],

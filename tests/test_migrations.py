@@ -11,7 +11,14 @@ from tests.conftest import recreate_database
 from tests.factories import CHECKS, check
 
 ALL = sorted(p.stem for p in MIGRATIONS_DIR.glob("*.sql") if not p.stem.endswith(".rollback"))
-CORE_TABLES = {"clients", "idempotency_keys", "ticket_events", "tickets", "users"}
+CORE_TABLES = {
+    "clients",
+    "idempotency_keys",
+    "ticket_comments",
+    "ticket_events",
+    "tickets",
+    "users",
+}
 
 
 def _tables(url: str) -> list[str]:

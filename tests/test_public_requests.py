@@ -65,11 +65,14 @@ async def test_customer_follows_the_request_by_token_and_sees_nothing_else(api: 
     reply = await api.get(f"/tickets/public/{created['tracking_token']}")
     assert reply.status == 200
     assert reply.body == {
+        "id": created["id"],
         "title": "Не включается стиралка",
         "status": "new",
         "scheduled_at": "2025-01-14T10:00:00Z",
         "created_at": created["created_at"],
         "updated_at": reply.body["updated_at"],
+        "device": {"kind": None, "brand": None, "model": None, "serial": None},
+        "comments": [],
     }
 
 

@@ -138,6 +138,9 @@ async def test_admin_edits_fields_and_each_kind_of_change_is_one_event(
         "scheduled_at": "2025-01-14T10:00:00Z",
         "created_at": reply.body["created_at"],
         "updated_at": reply.body["updated_at"],
+        "device": {"kind": None, "brand": None, "model": None, "serial": None},
+        "address": None,
+        "contact": None,
     }
     assert (await check(api, "ticket_row", id=ticket))["updated_at"] > before
     events = await _events(api, ticket)

@@ -12,7 +12,7 @@ from tests.factories import admin_token, check, make_user
 def _user(reply_body: dict[str, Any], **expected: Any) -> dict[str, Any]:
     """`expected` plus the server-chosen timestamps, for a whole-body comparison."""
     times = {k: reply_body[k] for k in ("created_at", "updated_at")}
-    return {"active": True, **expected, **times}
+    return {"active": True, "display_name": None, **expected, **times}
 
 
 def _moment(value: str) -> datetime:
@@ -156,3 +156,23 @@ async def test_a_deleted_users_email_can_be_used_again(api: Api) -> None:
     reply = await api.post("/users", body, token=token)
     assert reply.status == 201
     assert reply.body["id"] != worker["id"]
+
+
+async def test_display_name_is_optional_trimmed_bounded_and_cleared_by_null(api: Api) -> None:
+    _, token = await admin_token(api)
+    body = {"email": "oleg@example.com", "password": "worker123", "role": "worker"}
+    named = await api.post("/users", {**body, "display_name": "  Олег  "}, token=token)
+    assert named.status == 201 and named.body["display_name"] == "Олег"
+    too_long = await api.post(
+        "/users", {**body, "email": "x@example.com", "display_name": "я" * 101}, token=token
+    )
+    assert problem(too_long, 422)["errors"] == [
+        {"field": "display_name", "message": "must be at most 100 characters"}
+    ]
+    path = f"/users/{named.body['id']}"
+    kept = await api.patch(path, {"active": True}, token=token)
+    assert kept.body["display_name"] == "Олег"
+    cleared = await api.patch(path, {"display_name": None}, token=token)
+    assert cleared.body == _user(
+        cleared.body, id=named.body["id"], email="oleg@example.com", role="worker"
+    )

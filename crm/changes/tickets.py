@@ -7,12 +7,12 @@ from typing import Any
 
 from crm.convert import iso
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
-from crm.models import EventType, Role, TicketPatch, TicketStatus
+from crm.models import DEVICE_COLUMNS, EventType, Role, TicketPatch, TicketStatus
 from crm.notify.events import queue_event
 from crm.queries import Queries
 from crm.rules import forbidden_fields, transition_error
 
-EDITED = ("title", "description", "scheduled_at", "client_id")
+EDITED = ("title", "description", "scheduled_at", "client_id", *DEVICE_COLUMNS.values(), "address")
 
 
 async def change_ticket(
@@ -22,8 +22,12 @@ async def change_ticket(
     ticket_id: int,
     patch: TicketPatch,
     present: Collection[str],
+    device_keys: Collection[str] = (),
 ) -> None:
-    """Apply `patch` (only the `present` keys) as `caller`; 404, 403, 409 or 422 when refused."""
+    """Apply `patch` (only the `present` keys, and of `device` its `device_keys`) as `caller`.
+
+    404, 403, 409 or 422 when refused. A null `device` clears all four of its parts.
+    """
     role = Role(caller["role"])
     scope = caller["id"] if role == Role.WORKER else None
     async with pool.acquire() as conn, conn.transaction():
@@ -34,7 +38,7 @@ async def change_ticket(
             raise Problem(
                 403, f"Workers may change only a ticket's status, not: {', '.join(denied)}."
             )
-        new = {**old, **{name: _plain_value(getattr(patch, name)) for name in present}}
+        new = {**old, **_column_values(patch, present, device_keys)}
         if "status" in present:
             current, wanted = TicketStatus(old["status"]), TicketStatus(new["status"])
             if error := transition_error(role, current, wanted):
@@ -49,6 +53,18 @@ async def change_ticket(
             )
         if new["assignee_id"] not in (None, old["assignee_id"]):
             await queue_event(conn, queries, EventType.ASSIGNED, ticket_id)
+
+
+def _column_values(
+    patch: TicketPatch, present: Collection[str], device_keys: Collection[str]
+) -> dict[str, Any]:
+    """The patch as tickets column values: the device's parts are columns of their own."""
+    values = {name: _plain_value(getattr(patch, name)) for name in present if name != "device"}
+    if "device" in present:
+        keys = DEVICE_COLUMNS.keys() if patch.device is None else device_keys
+        for key in keys:
+            values[DEVICE_COLUMNS[key]] = getattr(patch.device, key, None)
+    return values
 
 
 def _plain_value(value: Any) -> Any:

@@ -18,11 +18,19 @@ EMAIL_TAKEN = "A user with this e-mail already exists."
 
 
 async def insert_user(
-    pool: Any, queries: Queries, passwords: Passwords, email: str, password: str, role: Role
+    pool: Any,
+    queries: Queries,
+    passwords: Passwords,
+    email: str,
+    password: str,
+    role: Role,
+    display_name: str | None = None,
 ) -> Any:
     """Hash the password and store the user; the new row, or a 409 for a taken e-mail."""
     password_hash = await passwords.hash(password)
-    row = await queries.insert_user(pool, email=email, password_hash=password_hash, role=role.value)
+    row = await queries.insert_user(
+        pool, email=email, password_hash=password_hash, role=role.value, display_name=display_name
+    )
     if row is None:
         raise Problem(409, EMAIL_TAKEN)
     return row
@@ -35,8 +43,12 @@ async def update_user(
     caller_id: int,
     user_id: int,
     patch: UserPatch,
+    given: frozenset[str] = frozenset(),
 ) -> Any:
-    """Apply `patch` to a user, keeping at least one admin; the changed row or None."""
+    """Apply `patch` to a user, keeping at least one admin; the changed row or None.
+
+    `display_name` changes only when among the `given` keys (null clears it).
+    """
     # Hashed before the transaction: argon2 is slow and the admin rows are locked inside it.
     password_hash = await passwords.hash(patch.password) if patch.password else None
     async with pool.acquire() as conn, conn.transaction():
@@ -50,6 +62,8 @@ async def update_user(
                 password_hash=password_hash,
                 role=patch.role,
                 active=patch.active,
+                display_name=patch.display_name,
+                set_display_name="display_name" in given,
             )
         except asyncpg.UniqueViolationError:
             raise Problem(409, EMAIL_TAKEN) from None

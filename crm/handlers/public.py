@@ -1,4 +1,4 @@
-"""What customers do without an account: send a repair request, and follow it."""
+"""What customers do without an account: send a repair request, follow it, and answer staff."""
 
 from __future__ import annotations
 
@@ -12,14 +12,27 @@ from aiohttp import web
 from crm.app_keys import POOL, QUERIES
 from crm.convert import dump, structure
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
-from crm.http.requests import read_json
+from crm.http.requests import read_body, read_json
 from crm.http.responses import json_response
-from crm.models import EventType, PublicTicketCreated, PublicTicketRequest, PublicTicketStatus
-from crm.notify.events import queue_event
+from crm.models import (
+    CustomerComment,
+    EventType,
+    PublicTicketCreated,
+    PublicTicketRequest,
+    PublicTicketStatus,
+    device_columns,
+)
+from crm.notify.events import comment_payload, queue_event
 from crm.notify.language import customer_language
+from crm.rules import customer_comment_refusal
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _TRACKING_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# Who a customer sees as a comment's author: a staff member's display name, else these.
+STAFF_LABEL = "Сервисный центр"
+CUSTOMER_LABEL = "Вы"
+# The tracking page shows the latest public comments, up to this many.
+MAX_PUBLIC_COMMENTS = 200
 
 
 def _idempotency_key(request: web.Request) -> str | None:
@@ -62,6 +75,8 @@ async def create_public_ticket(request: web.Request) -> web.Response:
             scheduled_at=body.scheduled_at,
             tracking_token=secrets.token_urlsafe(24),
             customer_language=customer_language(request.headers.get("Accept-Language")),
+            address=body.address,
+            **device_columns(body.device),
         )
         await queue_event(conn, queries, EventType.TICKET_CREATED, row["id"])
         created = dump(PublicTicketCreated(**row))
@@ -85,12 +100,58 @@ def _created(request: web.Request, body: dict[str, object], *, replayed: bool) -
     return json_response(body, status=201, headers=headers)
 
 
-async def get_public_ticket(request: web.Request) -> web.Response:
-    """A customer follows their ticket by its tracking token; nothing about other people."""
+def _token(request: web.Request) -> str:
+    """The tracking token of the path; one that could never have been issued is not found."""
     token = request.match_info["tracking_token"]
-    row = None
-    if _TRACKING_TOKEN.match(token):
-        row = await request.app[QUERIES].get_public_ticket(request.app[POOL], tracking_token=token)
+    if not _TRACKING_TOKEN.match(token):
+        raise not_found("Ticket")
+    return token
+
+
+async def get_public_ticket(request: web.Request) -> web.Response:
+    """A customer follows their ticket: status, dates, device and the public comments only."""
+    row = await request.app[QUERIES].get_public_ticket(
+        request.app[POOL],
+        tracking_token=_token(request),
+        staff_label=STAFF_LABEL,
+        customer_label=CUSTOMER_LABEL,
+        max_comments=MAX_PUBLIC_COMMENTS,
+    )
     if row is None:
         raise not_found("Ticket")
     return json_response(PublicTicketStatus(**row))
+
+
+async def create_customer_comment(request: web.Request) -> web.Response:
+    """The customer answers through the tracking link; staff see it as author "customer"."""
+    token = _token(request)
+    body = await read_body(request, CustomerComment)
+    queries = request.app[QUERIES]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        ticket = await queries.lock_public_ticket(conn, tracking_token=token)
+        if ticket is None:
+            raise not_found("Ticket")
+        closed = ticket["closed_at"]
+        days = (ticket["now"] - closed).total_seconds() / 86400 if closed is not None else None
+        if refusal := customer_comment_refusal(days):
+            raise Problem(409, refusal)
+        comment_id = await queries.insert_comment(
+            conn, ticket_id=ticket["id"], author_id=None, visibility="public", body=body.body
+        )
+        row = await queries.get_comment(conn, id=comment_id, ticket_id=ticket["id"])
+        await queue_event(
+            conn,
+            queries,
+            EventType.CUSTOMER_COMMENT,
+            ticket["id"],
+            comment=comment_payload(row),
+        )
+    comment = {
+        "id": row["id"],
+        "body": row["body"],
+        "author": "customer",
+        "author_name": CUSTOMER_LABEL,
+        "created_at": row["created_at"],
+    }
+    location = request.app.router["get_public_ticket"].url_for(tracking_token=token)
+    return json_response(comment, status=201, headers={"Location": str(location)})

@@ -35,7 +35,13 @@ async def create_user(request: web.Request) -> web.Response:
     body = await read_body(request, NewUser)
     app = request.app
     row = await users.insert_user(
-        app[POOL], app[QUERIES], app[PASSWORDS], body.email, body.password, body.role
+        app[POOL],
+        app[QUERIES],
+        app[PASSWORDS],
+        body.email,
+        body.password,
+        body.role,
+        body.display_name,
     )
     return created(request, row, User, "get_user")
 
@@ -49,13 +55,13 @@ async def get_user(request: web.Request) -> web.Response:
 
 
 async def update_user(request: web.Request) -> web.Response:
-    """Change a user's e-mail, password, role or active flag, keeping at least one admin."""
+    """Change a user's e-mail, display name, password, role or active flag; keep an admin."""
     caller = await require(request, Role.ADMIN)
     user_id = path_id(request, "User")
-    body, _ = await read_patch(request, UserPatch)
+    body, given = await read_patch(request, UserPatch, nullable=("display_name",))
     app = request.app
     row = await users.update_user(
-        app[POOL], app[QUERIES], app[PASSWORDS], cast(int, caller["id"]), user_id, body
+        app[POOL], app[QUERIES], app[PASSWORDS], cast(int, caller["id"]), user_id, body, given
     )
     return found(row, User, "User")
 

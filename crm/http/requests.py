@@ -39,9 +39,9 @@ async def read_patch(
     return structure(data, cls), frozenset(data)
 
 
-def path_id(request: web.Request, what: str) -> int:
-    """The `{id}` of the path; one beyond any database id is simply not found."""
-    value = int(request.match_info["id"])
+def path_id(request: web.Request, what: str, name: str = "id") -> int:
+    """The `{id}` (or `{name}`) of the path; one beyond any database id is simply not found."""
+    value = int(request.match_info[name])
     if not 1 <= value <= MAX_ID:
         raise not_found(what)
     return value

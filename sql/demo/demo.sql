@@ -7,7 +7,8 @@ SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM clients)
 
 -- name: demo_clear!
 -- Delete every row of every table, restarting the ids (only when forced).
-TRUNCATE users, clients, tickets, ticket_events, idempotency_keys RESTART IDENTITY CASCADE;
+TRUNCATE users, clients, tickets, ticket_events, ticket_comments, idempotency_keys
+    RESTART IDENTITY CASCADE;
 
 -- name: demo_set_aside_indexes!
 -- Drop the secondary indexes and constraints of the filled tables for a fast bulk load, keeping their definitions.
@@ -17,26 +18,30 @@ SELECT CASE con.contype WHEN 'u' THEN 2 ELSE 3 END AS restore_order,
        format('ALTER TABLE %s ADD CONSTRAINT %I %s', con.conrelid::regclass, con.conname,
               pg_get_constraintdef(con.oid)) AS restore_sql
 FROM pg_constraint AS con
-WHERE con.conrelid IN ('clients'::regclass, 'tickets'::regclass, 'ticket_events'::regclass)
+WHERE con.conrelid IN ('clients'::regclass, 'tickets'::regclass, 'ticket_events'::regclass,
+                       'ticket_comments'::regclass)
   AND con.contype IN ('f', 'u')
 UNION ALL
 SELECT 1, format('DROP INDEX %s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid)
 FROM pg_index AS i
-WHERE i.indrelid IN ('clients'::regclass, 'tickets'::regclass, 'ticket_events'::regclass)
+WHERE i.indrelid IN ('clients'::regclass, 'tickets'::regclass, 'ticket_events'::regclass,
+                       'ticket_comments'::regclass)
   AND NOT EXISTS (SELECT 1 FROM pg_constraint AS con WHERE con.conindid = i.indexrelid)
 UNION ALL
 -- Their comments go with them: put back last.
 SELECT 4, NULL, format('COMMENT ON INDEX %s IS %L', i.indexrelid::regclass, d.description)
 FROM pg_index AS i
 JOIN pg_description AS d ON d.objoid = i.indexrelid AND d.classoid = 'pg_class'::regclass
-WHERE i.indrelid IN ('clients'::regclass, 'tickets'::regclass, 'ticket_events'::regclass)
+WHERE i.indrelid IN ('clients'::regclass, 'tickets'::regclass, 'ticket_events'::regclass,
+                       'ticket_comments'::regclass)
   AND NOT EXISTS (SELECT 1 FROM pg_constraint AS con WHERE con.conindid = i.indexrelid)
 UNION ALL
 SELECT 4, NULL, format('COMMENT ON CONSTRAINT %I ON %s IS %L', con.conname, con.conrelid::regclass,
                        d.description)
 FROM pg_constraint AS con
 JOIN pg_description AS d ON d.objoid = con.oid AND d.classoid = 'pg_constraint'::regclass
-WHERE con.conrelid IN ('clients'::regclass, 'tickets'::regclass, 'ticket_events'::regclass)
+WHERE con.conrelid IN ('clients'::regclass, 'tickets'::regclass, 'ticket_events'::regclass,
+                       'ticket_comments'::regclass)
   AND con.contype IN ('f', 'u');
 -- Foreign keys first, so nothing depends on what is dropped after them.
 DO $$
@@ -67,10 +72,12 @@ SET LOCAL work_mem = '256MB';
 SET LOCAL maintenance_work_mem = '512MB';
 
 -- name: demo_insert_users!
--- One admin and `workers` workers, all with the same known password hash.
-INSERT INTO users (email, role, password_hash, created_at, updated_at)
+-- One admin (no display name: customers see the neutral label) and `workers` named workers, all with the same known password hash.
+INSERT INTO users (email, role, display_name, password_hash, created_at, updated_at)
 SELECT CASE WHEN n = 0 THEN 'admin@demo.example' ELSE 'worker' || n || '@demo.example' END,
        (CASE WHEN n = 0 THEN 'admin' ELSE 'worker' END)::user_role,
+       CASE WHEN n > 0 THEN (ARRAY['Олег', 'Андрей', 'Игорь', 'Марина', 'Виктор', 'Светлана',
+                                   'Tom', 'Anna'])[1 + n % 8] || ' ' || n END,
        :password_hash, now() - interval '731 days', now() - interval '731 days'
 FROM generate_series(0, :workers::int) AS n
 ORDER BY n;
@@ -154,7 +161,9 @@ WITH words AS (
                  'belt', 'gasket', 'thermostat', 'capacitor', 'fuse', 'sensor', 'магнетрон',
                  'инвертор', 'magnetron', 'inverter', 'турбина', 'turbine'] AS detail,
            -- Words about one ticket in 20,000 carries: what a "rare word" search finds.
-           ARRAY['ксилофон', 'зебра', 'xylophone', 'zebra'] AS rare
+           ARRAY['ксилофон', 'зебра', 'xylophone', 'zebra'] AS rare,
+           ARRAY['Садовая', 'Ленина', 'Шевченко', 'Пушкина', 'Лесная', 'Мира', 'Гагарина',
+                 'Baker Street', 'High Street', 'Station Road'] AS street
 ), shaped AS (
     SELECT rows.*,
            -- The newest tickets are still open; older ones are mostly done.
@@ -177,7 +186,8 @@ WITH words AS (
     ) AS rows
 )
 INSERT INTO tickets (title, description, status, client_id, assignee_id, scheduled_at,
-                     tracking_token, created_at, updated_at)
+                     tracking_token, created_at, updated_at, device_kind, device_brand,
+                     device_model, device_serial, address)
 SELECT
     -- Squares and cubes of a uniform number skew the choice: early words are common, late rare.
     problem[1 + floor(power(r_problem, 2) * cardinality(problem))::int] || ' '
@@ -196,15 +206,57 @@ SELECT
     CASE WHEN status IN ('new', 'in_progress') THEN created + interval '2 days' END,
     md5(n || ':' || random()),
     created,
-    created + CASE WHEN status = 'new' THEN interval '0' ELSE interval '3 days' * r_jitter END
+    created + CASE WHEN status = 'new' THEN interval '0' ELSE interval '3 days' * r_jitter END,
+    -- The device the title names; a model and (four in five) a serial like those on stickers.
+    device[1 + floor(power(r_device, 2) * cardinality(device))::int],
+    brand[1 + floor(r_brand * cardinality(brand))::int],
+    upper(substr(md5(n::text), 1, 2)) || (100 + n % 900),
+    CASE WHEN n % 5 <> 0
+         THEN 'SN-' || upper(substr(md5(n || ':serial'), 1, 4)) || ' ' || (10000000 + n) END,
+    CASE WHEN r_jitter < 0.5
+         THEN 'г. Киев, ул. ' || street[1 + n % cardinality(street)] || ', д. ' || (1 + n % 120)
+              || ', кв. ' || (1 + n % 300) END
 FROM shaped, words;
 
+-- name: demo_insert_comments!
+-- One to five comments per ticket (about three): internal notes, public replies and the customer's answers, in time order.
+WITH texts AS (
+    SELECT ARRAY['Похоже на ТЭН, возьму запасной.', 'Клиент постоянный, скидка 10%.',
+                 'Нужна деталь под заказ, срок неделя.', 'Проверить подшипник барабана.',
+                 'Plug was loose; check the socket next time.', 'Ordered a new board.'] AS internal,
+           ARRAY['Мастер приедет завтра с 10 до 12.', 'Деталь заказана, ждём поставку.',
+                 'Ремонт завершён, можно забирать.', 'Стоимость ремонта 1500 грн.',
+                 'The technician will call you an hour before.'] AS staff,
+           ARRAY['Хорошо, буду дома.', 'Спасибо!', 'Можно перенести на вечер?',
+                 'Сколько это будет стоить?', 'Thanks, see you then.'] AS customer
+), written AS (
+    SELECT t.id AS ticket_id, t.assignee_id, k, random() AS r_kind, random() AS r_text,
+           least(now(), t.created_at + interval '2 hours' * k) AS at
+    FROM tickets AS t
+    -- "+ 0 * t.id" ties the count to the row, so random() is drawn once per ticket.
+    CROSS JOIN LATERAL generate_series(1, 1 + floor(random() * 5)::int + 0 * t.id::int) AS k
+)
+INSERT INTO ticket_comments (ticket_id, author_id, visibility, body, created_at)
+SELECT ticket_id,
+       CASE WHEN r_kind < 0.7 THEN coalesce(assignee_id, 1) END,
+       (CASE WHEN r_kind < 0.35 THEN 'internal' ELSE 'public' END)::comment_visibility,
+       CASE WHEN r_kind < 0.35 THEN internal[1 + floor(r_text * cardinality(internal))::int]
+            WHEN r_kind < 0.7 THEN staff[1 + floor(r_text * cardinality(staff))::int]
+            ELSE customer[1 + floor(r_text * cardinality(customer))::int] END,
+       at
+FROM written, texts
+ORDER BY at, ticket_id, k;
+
 -- name: demo_insert_events!
--- The history each ticket's state implies: created, assigned, started, finished or canceled.
+-- The history each ticket's state implies (created, assigned, started, finished or canceled), and one row per comment.
 INSERT INTO ticket_events (ticket_id, actor_id, kind, from_status, to_status, from_assignee_id,
-                           to_assignee_id, created_at)
-SELECT t.id, e.actor_id, e.kind::ticket_event_kind, e.from_status::ticket_status,
-       e.to_status::ticket_status, NULL, e.to_assignee_id, e.at
+                           to_assignee_id, comment_id, changes, created_at)
+SELECT ticket_id, actor_id, kind, from_status, to_status, NULL, to_assignee_id, comment_id,
+       changes, at
+FROM (
+SELECT t.id AS ticket_id, e.actor_id, e.kind::ticket_event_kind AS kind,
+       e.from_status::ticket_status AS from_status, e.to_status::ticket_status AS to_status,
+       e.to_assignee_id, NULL::bigint AS comment_id, NULL::jsonb AS changes, e.at, e.step
 FROM tickets AS t
 CROSS JOIN LATERAL (
     VALUES
@@ -219,8 +271,13 @@ CROSS JOIN LATERAL (
          t.updated_at)
 ) AS e(step, applies, actor_id, kind, from_status, to_status, to_assignee_id, at)
 WHERE e.applies
-ORDER BY e.at, t.id, e.step;
+UNION ALL
+SELECT c.ticket_id, c.author_id, 'commented', NULL, NULL, NULL, c.id,
+       jsonb_build_object('visibility', c.visibility), c.created_at, 6
+FROM ticket_comments AS c
+) AS history
+ORDER BY at, ticket_id, step;
 
 -- name: demo_vacuum!
 -- Fresh statistics and visibility maps, so plans and index-only scans are those of a settled shop.
-VACUUM (ANALYZE) users, clients, tickets, ticket_events;
+VACUUM (ANALYZE) users, clients, tickets, ticket_events, ticket_comments;

@@ -46,3 +46,6 @@ SELECT count(*) FROM outbox WHERE status = 'pending';
 -- name: bench_outbox_rows$
 -- How many notifications exist.
 SELECT count(*) FROM outbox;
+-- name: bench_tracking_tokens
+-- The tracking tokens of the given tickets, in id order (the tracking-page scenario's links).
+SELECT tracking_token FROM tickets WHERE id = ANY (:ids::bigint[]) ORDER BY id;

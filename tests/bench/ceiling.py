@@ -42,8 +42,8 @@ def make_app(url: str, spec: dict[str, Any]) -> web.Application:
 
     async def sql(request: web.Request) -> web.Response:
         text, args = queries[request.match_info["name"]]
-        if "id" in request.query:  # GET /tickets/{id} rotates ids as the real scenario does
-            args = [int(request.query["id"]), *args[1:]]
+        if "id" in request.query:  # rotate the first argument as the real scenario does
+            args = [type(args[0])(request.query["id"]), *args[1:]]
         rows = await request.app[POOL].fetch(text, *args)
         return web.Response(
             body=orjson.dumps([dict(row) for row in rows]), content_type="application/json"

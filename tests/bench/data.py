@@ -54,6 +54,22 @@ def demo_database(size: Size) -> Iterator[str]:
         yield url
 
 
+def sample_ids(size: Size) -> list[int]:
+    """About a thousand tickets spread over the shop, which the one-ticket scenarios rotate."""
+    step = max(1, size.tickets // 1000)
+    return list(range(step, size.tickets + 1, step))
+
+
+async def tracking_tokens(url: str, ids: list[int]) -> list[str]:
+    """The tracking tokens of tickets `ids`, in that order."""
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await BENCH_SQL.bench_tracking_tokens(conn, ids=ids)
+    finally:
+        await conn.close()
+    return [row["tracking_token"] for row in rows]
+
+
 async def reset(url: str, size: Size) -> list[int]:
     """Undo earlier runs' writes; return the tickets the PATCH scenario toggles."""
     conn = await asyncpg.connect(url)

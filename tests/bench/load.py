@@ -97,6 +97,8 @@ def pgbench(binary: str, url: str, sql: str, seconds: int) -> Result:
             timeout=seconds + 30,
             check=True,
         ).stdout
+    except subprocess.CalledProcessError as exc:
+        raise RuntimeError(f"pgbench failed on:\n{sql}\n{exc.stderr}") from None
     finally:
         os.unlink(file.name)
     tps = re.search(r"tps = ([\d.]+)", out)

@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 
 from crm.demo import ADMIN_EMAIL, DEFAULT_PASSWORD, worker_email
-from tests.bench.data import Size
+from tests.bench.data import Size, sample_ids
 from tests.bench.scenarios import Prepared, Scenario
 
 DEEP_PAGE = 5000
@@ -43,7 +43,7 @@ async def _deep(
     return cursor.removeprefix("&cursor="), (created, last["id"])
 
 
-async def prepare(base: str, size: Size, toggled: list[int]) -> Prepared:
+async def prepare(base: str, size: Size, toggled: list[int], tokens: list[str]) -> Prepared:
     """Log in the admin and worker 1, and walk to the deep page."""
     async with aiohttp.ClientSession() as http:
         admin = await _login(http, base, ADMIN_EMAIL)
@@ -51,7 +51,6 @@ async def prepare(base: str, size: Size, toggled: list[int]) -> Prepared:
         me = await _page(http, f"{base}/auth/me", worker)
         deep_page = min(DEEP_PAGE, size.tickets // 40)
         cursor, after = await _deep(http, base, admin, deep_page)
-    step = max(1, size.tickets // 1000)
     return Prepared(
         admin_token=admin,
         worker_token=worker,
@@ -61,7 +60,8 @@ async def prepare(base: str, size: Size, toggled: list[int]) -> Prepared:
         deep_page=deep_page,
         deep_cursor=cursor,
         deep_after=after,
-        ticket_ids=list(range(step, size.tickets + 1, step)),
+        ticket_ids=sample_ids(size),
+        tracking_tokens=tokens,
         toggled=toggled,
         client_phones=[f"+7{9000000000 + n}" for n in range(1, min(size.clients, 5000) + 1)],
     )

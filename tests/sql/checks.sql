@@ -140,6 +140,45 @@ SELECT gen_random_uuid(), 'ticket.created', 'email', 'customer' || n || '@exampl
                           'tracking_token', t.tracking_token)
 FROM ticket_rows AS r JOIN tickets AS t ON t.id = r.id, generate_series(1, :count) AS n
 WHERE r.id = :ticket_id;
+-- name: age_comment!
+-- Move a comment's writing time back by `minutes`, as if written that long ago.
+UPDATE ticket_comments SET created_at = created_at - make_interval(mins => :minutes::int) WHERE id = :id;
+
+-- name: close_ticket_days_ago!
+-- Put a ticket in `status` (done or canceled) with its closing event `days` ago.
+WITH closed AS (
+    UPDATE tickets SET status = :status::ticket_status,
+                       updated_at = now() - make_interval(days => :days::int)
+    WHERE id = :id RETURNING id
+)
+INSERT INTO ticket_events (ticket_id, kind, to_status, created_at)
+SELECT id, 'status_changed', :status::ticket_status, now() - make_interval(days => :days::int)
+FROM closed;
+
+-- name: comment_rows
+-- Every stored comment of a ticket, oldest first.
+SELECT id, author_id, visibility::text, body, edited_at IS NOT NULL AS edited
+FROM ticket_comments WHERE ticket_id = :ticket_id ORDER BY id;
+
+-- name: comment_events
+-- A ticket's comment history rows, oldest first.
+SELECT kind::text, actor_id, comment_id, changes
+FROM ticket_events
+WHERE ticket_id = :ticket_id AND kind IN ('commented', 'comment_edited', 'comment_deleted')
+ORDER BY id;
+
+-- name: client_row^
+-- A client's stored fields.
+SELECT name, phone, email, comment FROM clients WHERE id = :id;
+
+-- name: ticket_contact^
+-- The contact a public request carried, as stored on its ticket.
+SELECT contact_name, contact_phone, contact_email, contact_comment, client_id
+FROM tickets WHERE id = :id;
+
+-- name: set_assignee!
+-- Assign a ticket behind the API's back.
+UPDATE tickets SET assignee_id = :assignee_id WHERE id = :id;
 
 -- name: age_idempotency_key!
 -- Make a stored answer look as old as :age (an interval such as '24 hours').

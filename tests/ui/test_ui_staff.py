@@ -213,11 +213,11 @@ def test_internal_notes_stay_inside_and_public_comments_reach_the_customer(
     page = pages(viewport=PHONE)
     log_in(page, WORKER)
     page.goto(f"/ui/tickets/{visit['id']}")
-    page.get_by_label("Comment").fill("Код домофона не работает")
+    page.get_by_label("Comment", exact=True).fill("Код домофона не работает")
     page.get_by_role("button", name="Add internal note").click()
     expect(page.locator(".comment.internal")).to_contain_text("Код домофона не работает")
     page.get_by_label("Visible to customer").check()
-    page.get_by_label("Comment").fill("Мастер будет в 11:00")
+    page.get_by_label("Comment", exact=True).fill("Мастер будет в 11:00")
     page.get_by_role("button", name="Send to customer").click()
     expect(page.locator(".comment.public")).to_contain_text("Мастер будет в 11:00")
 

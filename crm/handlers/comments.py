@@ -1,0 +1,123 @@
+"""Comments on a ticket for staff: internal notes and public replies; list, add, edit, delete."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from aiohttp import web
+
+from crm.app_keys import CURSOR_SECRET, POOL, QUERIES
+from crm.auth import gated, require
+from crm.errors import Problem, not_found
+from crm.http.requests import path_id, query_params, read_body
+from crm.http.responses import found, json_response, page_response
+from crm.models import CommentEdit, NewComment, Role, TicketComment
+from crm.pagination import PageRequest, page_request
+from crm.rules import comment_edit_refusal
+
+
+def _scope(caller: dict[str, Any]) -> int | None:
+    """Workers comment only on tickets assigned to them; admins on all."""
+    return caller["id"] if caller["role"] == Role.WORKER else None
+
+
+def _comment_id(request: web.Request) -> int:
+    return path_id(request, "Comment", "comment_id")
+
+
+async def list_comments(request: web.Request) -> web.Response:
+    """A page of a ticket's comments, oldest first (one round trip with the caller's check)."""
+    app = request.app
+    ticket_id = path_id(request, "Ticket")
+
+    async def fetch(caller: dict[str, Any], gate: dict[str, Any]) -> tuple[Any, PageRequest]:
+        # Read inside the gate: a dead token gets its 401 before a bad cursor's 400.
+        query = query_params(request, ())
+        page = page_request(query, app[CURSOR_SECRET], "comments", {"ticket_id": ticket_id})
+        rows = await app[QUERIES].list_comments(
+            app[POOL],
+            ticket_id=ticket_id,
+            assignee_id=_scope(caller),
+            after_id=page.after[0] if page.after else 0,
+            limit=page.size + 1,
+            **gate,
+        )
+        return rows, page
+
+    rows, page = await gated(request, fetch, lambda result: not result[0])
+    if not rows:
+        raise not_found("Ticket")
+    # A ticket with no (further) comments comes back as one row without a comment.
+    comments = [row for row in rows if row["id"] is not None]
+    key = lambda row: (row["id"],)  # noqa: E731
+    # Rows go to JSON as they are: list_comments selects exactly TicketComment's fields, in order.
+    return page_response(request, page, comments, dict, app[CURSOR_SECRET], key=key)
+
+
+async def create_comment(request: web.Request) -> web.Response:
+    """Add an internal note or a public reply to a ticket the caller may see."""
+    caller = await require(request)
+    ticket_id = path_id(request, "Ticket")
+    body = await read_body(request, NewComment)
+    app = request.app
+    queries = app[QUERIES]
+    async with app[POOL].acquire() as conn, conn.transaction():
+        if await queries.lock_ticket(conn, id=ticket_id, assignee_id=_scope(caller)) is None:
+            raise not_found("Ticket")
+        comment_id = await queries.insert_comment(
+            conn,
+            ticket_id=ticket_id,
+            author_id=caller["id"],
+            visibility=body.visibility.value,
+            body=body.body,
+        )
+        row = await queries.get_comment(conn, id=comment_id, ticket_id=ticket_id)
+    location = app.router["get_ticket_comment"].url_for(
+        id=str(ticket_id), comment_id=str(comment_id)
+    )
+    return json_response(TicketComment(**row), status=201, headers={"Location": str(location)})
+
+
+async def get_comment(request: web.Request) -> web.Response:
+    """One comment of a ticket the caller may see."""
+    caller = await require(request)
+    ticket_id, comment_id = path_id(request, "Ticket"), _comment_id(request)
+    app = request.app
+    if not await app[QUERIES].ticket_visible(app[POOL], id=ticket_id, assignee_id=_scope(caller)):
+        raise not_found("Ticket")
+    row = await app[QUERIES].get_comment(app[POOL], id=comment_id, ticket_id=ticket_id)
+    return found(row, TicketComment, "Comment")
+
+
+async def edit_comment(request: web.Request) -> web.Response:
+    """Its author changes a comment's text within 15 minutes; the history keeps the old text."""
+    caller = await require(request)
+    ticket_id, comment_id = path_id(request, "Ticket"), _comment_id(request)
+    body = await read_body(request, CommentEdit)
+    app = request.app
+    queries = app[QUERIES]
+    async with app[POOL].acquire() as conn, conn.transaction():
+        if await queries.lock_ticket(conn, id=ticket_id, assignee_id=_scope(caller)) is None:
+            raise not_found("Ticket")
+        old = await queries.lock_comment(conn, id=comment_id, ticket_id=ticket_id)
+        if old is None:
+            raise not_found("Comment")
+        author, editable = old["author_id"], old["editable"]
+        if refusal := comment_edit_refusal(cast(int, caller["id"]), author, editable):
+            raise Problem(*refusal)
+        await queries.edit_comment(conn, id=comment_id, body=body.body, actor_id=caller["id"])
+        row = await queries.get_comment(conn, id=comment_id, ticket_id=ticket_id)
+    return json_response(TicketComment(**row))
+
+
+async def delete_comment(request: web.Request) -> web.Response:
+    """An admin deletes a comment: its text is gone everywhere, a history row records it."""
+    caller = await require(request, Role.ADMIN)
+    ticket_id, comment_id = path_id(request, "Ticket"), _comment_id(request)
+    app = request.app
+    deleted = await app[QUERIES].delete_comment(
+        app[POOL], id=comment_id, ticket_id=ticket_id, actor_id=caller["id"]
+    )
+    if deleted is None:
+        raise not_found("Comment")
+    return web.Response(status=204)

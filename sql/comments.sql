@@ -1,0 +1,96 @@
+-- Ticket comments: staff notes (internal) and the conversation with the customer (public).
+
+-- name: list_comments
+-- A page of a ticket's comments as the API shows them, oldest first; one row with a null id when the ticket has none past `after_id`, no rows when the caller may not see the ticket.
+SELECT c.id, t.id AS ticket_id, c.body, c.visibility,
+       CASE WHEN c.author_id IS NULL THEN 'customer' ELSE 'staff' END AS author, c.author_id,
+       CASE WHEN c.author_id IS NULL
+            THEN (SELECT cl.name FROM clients AS cl WHERE cl.id = t.client_id)
+            ELSE (SELECT coalesce(u.display_name, u.email::text) FROM users AS u
+                  WHERE u.id = c.author_id)
+       END AS author_name,
+       c.created_at, c.edited_at
+FROM tickets AS t
+LEFT JOIN LATERAL (
+    SELECT c.id, c.body, c.visibility, c.author_id, c.created_at, c.edited_at
+    FROM ticket_comments AS c
+    -- The parameter, not t.id: the index range is known when planning (and it comes first).
+    WHERE c.ticket_id = :ticket_id AND c.id > :after_id
+    ORDER BY c.id
+    LIMIT :limit
+) AS c ON true
+WHERE t.id = :ticket_id AND (:assignee_id::bigint IS NULL OR t.assignee_id = :assignee_id::bigint)
+  -- As in list_tickets, the caller's token check may ride along (null: already checked).
+  AND (:caller_id::bigint IS NULL OR EXISTS (
+      SELECT 1 FROM users AS me
+      WHERE me.id = :caller_id::bigint AND me.token_version = :caller_version
+        AND me.role = :caller_role::user_role AND me.active AND me.deleted_at IS NULL
+  ))
+ORDER BY c.id;
+
+-- name: get_comment^
+-- One comment of a ticket as the API shows it to staff.
+SELECT c.id, c.ticket_id, c.body, c.visibility,
+       CASE WHEN c.author_id IS NULL THEN 'customer' ELSE 'staff' END AS author, c.author_id,
+       CASE WHEN c.author_id IS NULL
+            THEN (SELECT cl.name FROM tickets AS t JOIN clients AS cl ON cl.id = t.client_id
+                  WHERE t.id = c.ticket_id)
+            ELSE (SELECT coalesce(u.display_name, u.email::text) FROM users AS u
+                  WHERE u.id = c.author_id)
+       END AS author_name,
+       c.created_at, c.edited_at
+FROM ticket_comments AS c
+WHERE c.id = :id AND c.ticket_id = :ticket_id;
+
+-- name: insert_comment$
+-- Add a comment (author null: the customer) and its 'commented' history row; returns its id.
+WITH comment AS (
+    INSERT INTO ticket_comments (ticket_id, author_id, visibility, body)
+    VALUES (:ticket_id, :author_id, :visibility::comment_visibility, :body)
+    RETURNING id, ticket_id, author_id, visibility
+), event AS (
+    INSERT INTO ticket_events (ticket_id, actor_id, kind, comment_id, changes)
+    SELECT ticket_id, author_id, 'commented', id, jsonb_build_object('visibility', visibility)
+    FROM comment
+)
+SELECT id FROM comment;
+
+-- name: lock_comment^
+-- A comment of a ticket, locked until the transaction ends, with whether it is still editable (15 minutes).
+SELECT id, author_id, body, visibility, created_at > now() - interval '15 minutes' AS editable
+FROM ticket_comments
+WHERE id = :id AND ticket_id = :ticket_id
+FOR UPDATE;
+
+-- name: edit_comment!
+-- Store a comment's new text and a 'comment_edited' history row keeping the old text.
+WITH edited AS (
+    UPDATE ticket_comments AS c SET body = :body, edited_at = now()
+    FROM (SELECT id, body FROM ticket_comments WHERE id = :id) AS old
+    WHERE c.id = old.id
+    RETURNING c.id, c.ticket_id, old.body AS old_body, c.body AS new_body
+)
+INSERT INTO ticket_events (ticket_id, actor_id, kind, comment_id, changes)
+SELECT ticket_id, :actor_id, 'comment_edited', id,
+       jsonb_build_object('body', jsonb_build_object('from', old_body, 'to', new_body))
+FROM edited;
+
+-- name: delete_comment$
+-- Delete a comment of a ticket and record a 'comment_deleted' history row (without its text); returns its id.
+WITH deleted AS (
+    DELETE FROM ticket_comments
+    WHERE id = :id AND ticket_id = :ticket_id
+    RETURNING id, ticket_id, visibility
+), event AS (
+    INSERT INTO ticket_events (ticket_id, actor_id, kind, comment_id, changes)
+    SELECT ticket_id, :actor_id, 'comment_deleted', id, jsonb_build_object('visibility', visibility)
+    FROM deleted
+)
+SELECT id FROM deleted;
+
+-- name: ticket_visible$
+-- Whether the ticket exists and, for a worker (`assignee_id` given), is theirs.
+SELECT EXISTS (
+    SELECT 1 FROM tickets
+    WHERE id = :id AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::bigint)
+);
