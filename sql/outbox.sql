@@ -4,19 +4,21 @@
 -- Queue one ticket event: an e-mail to each of its audience and a call to each active webhook subscribed to its type.
 WITH event AS MATERIALIZED (
     SELECT gen_random_uuid() AS id, r.client_id, r.assignee_id, t.tracking_token,
-           t.customer_language,
-           jsonb_build_object('ticket', to_jsonb(r) - 'search') || :extra::jsonb AS payload
+           t.customer_language, t.contact_email,
+           jsonb_build_object('ticket', to_jsonb(r) - 'search' - 'device_serial_key')
+               || :extra::jsonb AS payload
     FROM ticket_rows AS r
     JOIN tickets AS t ON t.id = r.id
     WHERE r.id = :ticket_id
 ), mail AS (
-    -- The customer, in their language, with their tracking token for the link.
-    SELECT c.email AS recipient,
+    -- The customer, in their language, with their tracking token for the link: at the address
+    -- they typed into this request, else their client record's.
+    SELECT coalesce(e.contact_email, c.email)::text AS recipient,
            jsonb_build_object('language', e.customer_language, 'tracking_token', e.tracking_token)
                AS extra
     FROM event AS e
     JOIN clients AS c ON c.id = e.client_id
-    WHERE :audience::text = 'customer' AND c.email IS NOT NULL
+    WHERE :audience::text = 'customer' AND coalesce(e.contact_email, c.email) IS NOT NULL
     UNION ALL
     -- The assigned worker.
     SELECT u.email, jsonb_build_object('language', 'ru')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm.convert import iso
 from crm.models import EventType
 from crm.notify.wake import mark_queued
 from crm.queries import Queries
@@ -17,6 +18,17 @@ AUDIENCE = {
     EventType.CUSTOMER_COMMENT: "assignee_or_admins",
 }
 NOBODY = "nobody"
+
+
+def comment_payload(row: Any) -> dict[str, Any]:
+    """A public comment as events carry it (never an internal one: callers queue public only)."""
+    return {
+        "id": row["id"],
+        "body": row["body"],
+        "author": row["author"],
+        "author_name": row["author_name"],
+        "created_at": iso(row["created_at"]),
+    }
 
 
 async def queue_event(
