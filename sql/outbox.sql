@@ -1,44 +1,8 @@
 -- The outbox: notifications queued with the change they report, claimed and delivered by the loop.
 
 -- name: queue_event!
--- Queue one ticket event: an e-mail to each of its audience and a call to each active webhook subscribed to its type.
-WITH event AS MATERIALIZED (
-    SELECT gen_random_uuid() AS id, r.client_id, r.assignee_id, t.tracking_token,
-           t.customer_language, t.contact_email,
-           jsonb_build_object('ticket', to_jsonb(r) - 'search' - 'device_serial_key')
-               || :extra::jsonb AS payload
-    FROM ticket_rows AS r
-    JOIN tickets AS t ON t.id = r.id
-    WHERE r.id = :ticket_id
-), mail AS (
-    -- The customer, in their language, with their tracking token for the link: at the address
-    -- they typed into this request, else their client record's.
-    SELECT coalesce(e.contact_email, c.email)::text AS recipient,
-           jsonb_build_object('language', e.customer_language, 'tracking_token', e.tracking_token)
-               AS extra
-    FROM event AS e
-    JOIN clients AS c ON c.id = e.client_id
-    WHERE :audience::text = 'customer' AND coalesce(e.contact_email, c.email) IS NOT NULL
-    UNION ALL
-    -- The assigned worker.
-    SELECT u.email, jsonb_build_object('language', 'ru')
-    FROM event AS e
-    JOIN users AS u ON u.id = e.assignee_id
-    WHERE :audience::text IN ('assignee', 'assignee_or_admins') AND u.active AND u.deleted_at IS NULL
-    UNION ALL
-    -- Every admin, when there is nobody assigned to tell.
-    SELECT u.email, jsonb_build_object('language', 'ru')
-    FROM event AS e
-    JOIN users AS u ON u.role = 'admin' AND u.active AND u.deleted_at IS NULL
-    WHERE :audience::text = 'assignee_or_admins' AND e.assignee_id IS NULL
-)
-INSERT INTO outbox (event_id, event_type, channel, recipient, webhook_id, ticket_id, payload)
-SELECT e.id, :event_type, 'email', m.recipient, NULL, :ticket_id, e.payload || m.extra
-FROM event AS e, mail AS m
-UNION ALL
-SELECT e.id, :event_type, 'webhook', NULL, w.id, :ticket_id, e.payload
-FROM event AS e
-JOIN webhooks AS w ON w.active AND :event_type::text = ANY (w.event_types);
+-- Queue one ticket event: an e-mail to each of its audience and a call to each active webhook subscribed to its type (queue_ticket_event, migration 0008).
+SELECT queue_ticket_event(:event_type, :ticket_id, :audience, :extra::jsonb);
 
 -- name: claim_due
 -- Lock up to :limit due rows that no other loop holds, oldest due first, with their webhook's address and key.
