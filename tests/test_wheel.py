@@ -99,12 +99,13 @@ def _wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
                         path, context / source, ignore=shutil.ignore_patterns("__pycache__")
                     )
                 else:
+                    (context / source).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(path, context / source)
     out = tmp_path_factory.mktemp("wheels")
+    # As the image builds it: with the locked setuptools this venv has, no isolated build env.
+    build: list[str | Path] = ["wheel", "--quiet", "--no-deps", "--no-build-isolation"]
     subprocess.run(  # noqa: S603 (our own build)
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", out, context],
-        check=True,
-        timeout=300,
+        [sys.executable, "-m", "pip", *build, "--wheel-dir", out, context], check=True, timeout=300
     )
     (wheel,) = out.glob("repair_crm-*.whl")
     return wheel
@@ -112,26 +113,19 @@ def _wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module", name="venv")
 def _venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtual environment with the wheel and its dependencies, nothing else."""
+    """A fresh virtual environment with the wheel and its locked dependencies, nothing else."""
     venv = tmp_path_factory.mktemp("venv")
     subprocess.run(  # noqa: S603
         [sys.executable, "-m", "venv", "--without-pip", venv], check=True, timeout=60
     )
     # This pip installs into the new environment, which saves bootstrapping a pip inside it.
-    subprocess.run(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            venv / "bin" / "python",
-            "install",
-            "--quiet",
-            wheel,
-        ],
-        check=True,
-        timeout=600,
-    )
+    python = venv / "bin" / "python"
+    pip: list[str | Path] = [sys.executable, "-m", "pip", "--python", python, "install", "--quiet"]
+    # The image's versions: the lock's, hash-checked; then the wheel with nothing fetched, so a
+    # dependency missing from the lock fails here as it would fail the image's --no-index install.
+    serve = ROOT / "requirements" / "serve.txt"
+    subprocess.run([*pip, "--require-hashes", "-r", serve], check=True, timeout=600)  # noqa: S603
+    subprocess.run([*pip, "--no-index", wheel], check=True, timeout=60)  # noqa: S603
     return venv
 
 

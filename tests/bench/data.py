@@ -18,7 +18,7 @@ from crm.queries import load_queries
 
 CACHE = Path(__file__).resolve().parents[2] / ".bench"
 BENCH_SQL = load_queries(Path(__file__).parent)
-# Enough tickets that no run of the PATCH scenario touches one twice.
+# Enough tickets that no run of the PATCH scenario (ours or its ceiling) touches one twice.
 TOGGLED = 50_000
 
 
@@ -77,7 +77,7 @@ async def reset(url: str, size: Size) -> list[int]:
         await BENCH_SQL.bench_reset(conn, demo_tickets=size.tickets)
         await BENCH_SQL.bench_reset_clients(conn, demo_clients=size.clients)
         await BENCH_SQL.bench_reset_outbox(conn)
-        rows = await BENCH_SQL.bench_toggle_set(conn, count=min(TOGGLED, size.tickets // 10))
+        rows = await BENCH_SQL.bench_toggle_set(conn, count=min(TOGGLED, size.tickets // 4))
         await BENCH_SQL.bench_vacuum(conn)
     finally:
         await conn.close()

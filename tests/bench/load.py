@@ -27,6 +27,25 @@ class Result:
     p99_ms: float | None = None
     non_2xx: int = 0
     socket_errors: int = 0
+    requests: int = 0
+    # CPU seconds the server process(es) and PostgreSQL's processes used during the run.
+    # None where the run was not metered.
+    server_cpu_s: float | None = None
+    pg_cpu_s: float | None = None
+
+    @property
+    def server_us(self) -> float | None:
+        """The server's CPU time per request, in µs."""
+        if self.server_cpu_s is None or not self.requests:
+            return None
+        return self.server_cpu_s / self.requests * 1e6
+
+    @property
+    def pg_us(self) -> float | None:
+        """PostgreSQL's CPU time per request, in µs."""
+        if self.pg_cpu_s is None or not self.requests:
+            return None
+        return self.pg_cpu_s / self.requests * 1e6
 
 
 @attrs.frozen
@@ -38,6 +57,10 @@ class Call:
     body: str = ""
 
 
+def _add(first: float | None, second: float | None) -> float | None:
+    return None if first is None or second is None else first + second
+
+
 def merge(first: Result, second: Result) -> Result:
     """Two equal-length runs as one: mean rate and p50, the worse p99, every error."""
     p50 = (first.p50_ms or 0) + (second.p50_ms or 0)
@@ -47,6 +70,9 @@ def merge(first: Result, second: Result) -> Result:
         p99_ms=max(first.p99_ms or 0, second.p99_ms or 0),
         non_2xx=first.non_2xx + second.non_2xx,
         socket_errors=first.socket_errors + second.socket_errors,
+        requests=first.requests + second.requests,
+        server_cpu_s=_add(first.server_cpu_s, second.server_cpu_s),
+        pg_cpu_s=_add(first.pg_cpu_s, second.pg_cpu_s),
     )
 
 
@@ -81,6 +107,7 @@ def wrk(
         p99_ms=values["p99_us"] / 1000,
         non_2xx=values["non2xx"],
         socket_errors=values["socket_errors"],
+        requests=values["requests"],
     )
 
 

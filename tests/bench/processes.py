@@ -98,3 +98,27 @@ def rss_mib(pid: int) -> float:
             break
         busy = now
     return sum(p.memory_info().rss for p in family) / 2**20
+
+
+def _family(pid: int) -> list[psutil.Process]:
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
+def cpu_times(pid: int) -> dict[int, float]:
+    """User + system CPU seconds of a process and each of its descendants, by pid."""
+    times = {}
+    for process in _family(pid):
+        with contextlib.suppress(psutil.Error):  # a backend may exit between listing and reading
+            times[process.pid] = sum(process.cpu_times()[:2])
+    return times
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two `cpu_times` (a process born meanwhile counts from zero)."""
+    return sum(spent - before.get(pid, 0.0) for pid, spent in after.items())
+
+
+def postmaster_pid(data_dir: Path) -> int:
+    """The pid of the PostgreSQL server running on `data_dir` (its backends are its children)."""
+    return int((data_dir / "postmaster.pid").read_text().split()[0])

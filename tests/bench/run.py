@@ -58,9 +58,15 @@ def pgbench_sql(sql: str, args: list[object]) -> str:
 
 
 def _spec_file(folder: str, scenarios: list[Scenario], found: dict[str, str]) -> Path:
-    """What the ceiling app serves: each read scenario's SQL, arguments and our response body."""
+    """What the ceiling app serves: each read's SQL, its plainest SQL and our response body."""
     spec = {
-        s.name: {"sql": s.sql[0], "args": encode_args(s.sql[1]), "body": found[s.name]}
+        s.name: {
+            "sql": s.sql[0],
+            "args": encode_args(s.sql[1]),
+            "body": found[s.name],
+            "plain": s.plain[0] if s.plain else None,
+            "plain_args": s.plain[1] if s.plain else None,
+        }
         for s in scenarios
         if s.sql
     }
@@ -69,25 +75,64 @@ def _spec_file(folder: str, scenarios: list[Scenario], found: dict[str, str]) ->
     return path
 
 
-def _read(
-    base: str, bare_base: str, url: str, s: Scenario, seconds: int
+@attrs.frozen
+class Meter:
+    """Runs wrk against a server and charges it the CPU time its process and PostgreSQL used."""
+
+    pg_pid: int
+    url: str
+
+    def wrk(
+        self, base: str, pid: int, calls: list[Call], token: str | None, seconds: int
+    ) -> Result:
+        """`load.wrk` with the server's and PostgreSQL's CPU seconds during the run."""
+        server, pg = processes.cpu_times(pid), processes.cpu_times(self.pg_pid)
+        result = load.wrk(base, calls, token, seconds)
+        server_s = processes.cpu_used(server, processes.cpu_times(pid))
+        pg_s = processes.cpu_used(pg, processes.cpu_times(self.pg_pid))
+        return attrs.evolve(result, server_cpu_s=server_s, pg_cpu_s=pg_s)
+
+
+@attrs.frozen
+class Servers:
+    """Our service and the ceiling app: base URLs and pids."""
+
+    ours: tuple[str, int]
+    ceiling: tuple[str, int]
+
+
+def _ceiling_calls(s: Scenario, column: str) -> list[Call]:
+    """What the ceiling app is sent for scenario `s` in `column` ('bare' or 'plain')."""
+    if s.ceiling is not None:
+        return s.ceiling
+    route = "sql" if column == "bare" else "plain"
+    path = f"/{route}/{s.name}"
+    return [Call("GET", f"{path}?id={i}") for i in s.rotate] or [Call("GET", path)]
+
+
+def _compare(
+    meter: Meter, servers: Servers, s: Scenario, seconds: int
 ) -> tuple[Result, dict[str, Result]]:
-    """One read scenario, then its ceilings: the bare handler, the HTTP ceiling and pgbench."""
-    assert s.sql
-    bare = [Call("GET", f"/sql/{s.name}?id={i}") for i in s.rotate] or [
-        Call("GET", f"/sql/{s.name}")
-    ]
-    # Ours and bare in halves, ours-bare-bare-ours: a change in the load that other work puts on
-    # these cores during the pair then weighs on both alike.
+    """Ours and its ceilings in halves, ours-bare-plain-plain-bare-ours: a change in the load
+    that other work puts on these cores during the run then weighs on all alike."""
+    (base, pid), (ceiling_base, ceiling_pid) = servers.ours, servers.ceiling
+    columns = (["bare"] if s.sql else []) + (["plain"] if s.plain or s.ceiling else [])
     half = max(1, seconds // 2)
-    ours_1 = load.wrk(base, s.calls, s.token, half)
-    bare_1, bare_2 = (load.wrk(bare_base, bare, None, half) for _ in range(2))
-    ours_2 = load.wrk(base, s.calls, s.token, half)
-    return load.merge(ours_1, ours_2), {
-        "bare": load.merge(bare_1, bare_2),
-        "http": load.wrk(bare_base, [Call("GET", f"/http/{s.name}")], None, seconds),
-        "pgb": load.pgbench(_pgbench(), url, pgbench_sql(*s.sql), seconds),
-    }
+    # A write consumes its calls (each ticket changes once): each half of ours gets its own.
+    middle = len(s.calls) // 2 if s.ceiling else 0
+    ours_calls = [s.calls[:middle], s.calls[middle:]] if middle else [s.calls, s.calls]
+    first = meter.wrk(base, pid, ours_calls[0], s.token, half)
+    found: dict[str, list[Result]] = {c: [] for c in columns}
+    for column in [*columns, *reversed(columns)]:
+        calls = _ceiling_calls(s, column)
+        found[column].append(meter.wrk(ceiling_base, ceiling_pid, calls, None, half))
+    last = meter.wrk(base, pid, ours_calls[1], s.token, half)
+    ceilings = {column: load.merge(*results) for column, results in found.items()}
+    if s.sql:
+        http = [Call("GET", f"/http/{s.name}")]
+        ceilings["http"] = meter.wrk(ceiling_base, ceiling_pid, http, None, seconds)
+        ceilings["pgb"] = load.pgbench(_pgbench(), meter.url, pgbench_sql(*s.sql), seconds)
+    return load.merge(first, last), ceilings
 
 
 @attrs.frozen
@@ -109,26 +154,30 @@ def _one_ticket(scenarios: list[Scenario]) -> Scenario:
 
 
 def _measure(url: str, size: data.Size, args: argparse.Namespace) -> Measured:
-    """Each read scenario right before its ceilings (so both see the same machine), then writes."""
+    """Each scenario right beside its ceilings (so both see the same machine)."""
     toggled = asyncio.run(data.reset(url, size))
     tokens = asyncio.run(data.tracking_tokens(url, data.sample_ids(size)))
-    with processes.service(url, args.serve_workers) as (base, pid):
+    meter = Meter(processes.postmaster_pid(size.folder / "pgdata"), url)
+    with processes.service(url, args.serve_workers) as ours:
+        base, pid = ours
         prepared = asyncio.run(prepare(base, size, toggled, tokens))
         read, write = reads(prepared), writes(prepared)
         found = asyncio.run(bodies(base, read))
         # Warm-up, not measured: the pools open their connections under the first burst.
         load.wrk(base, read[0].calls, read[0].token, 1)
-        ours, ceilings = {}, {}
+        results, ceilings = {}, {}
         with tempfile.TemporaryDirectory() as folder:
             spec = _spec_file(folder, read, found)
-            with processes.ceiling(url, spec) as (bare_base, _):
-                for s in read:
-                    ours[s.name], ceilings[s.name] = _read(base, bare_base, url, s, args.seconds)
-        for s in write:
-            ours[s.name] = load.wrk(base, s.calls, s.token, args.seconds)
-        burst = _login_burst(base, write[-1], _one_ticket(read), args.seconds)
+            with processes.ceiling(url, spec) as ceiling:
+                servers = Servers(ours, ceiling)
+                load.wrk(ceiling[0], [Call("GET", "/plain/first")], None, 1)  # its warm-up
+                for s in [*read, *write[:-1]]:
+                    results[s.name], ceilings[s.name] = _compare(meter, servers, s, args.seconds)
+        login = write[-1]
+        results[login.name] = meter.wrk(base, pid, login.calls, None, args.seconds)
+        burst = _login_burst(base, login, _one_ticket(read), args.seconds)
         rss = processes.rss_mib(pid)
-    return Measured(read, write, ours, ceilings, burst, rss, prepared.deep_page)
+    return Measured(read, write, results, ceilings, burst, rss, prepared.deep_page)
 
 
 def _print(m: Measured, size: data.Size, args: argparse.Namespace, machine: str) -> None:
@@ -138,12 +187,13 @@ def _print(m: Measured, size: data.Size, args: argparse.Namespace, machine: str)
         f" wrk -t1 -c{load.CONNECTIONS}, {args.seconds} s a scenario"
     )
     print(machine)
+    print(report.LEGEND)
     print(report.HEADER)
+    our_list = m.ours["first"]
     for s in [*m.reads, *m.writes]:
-        c = m.ceilings.get(s.name, {})
-        print(report.row(s, m.ours[s.name], c.get("http"), c.get("bare"), c.get("pgb")))
+        print(report.row(s, m.ours[s.name], m.ceilings.get(s.name, {}), our_list))
     reader = Scenario("burst", f"{_one_ticket(m.reads).label} during logins (-c4)", [], None)
-    line = report.row(reader, m.burst, None, None, None)
+    line = report.row(reader, m.burst, {}, our_list)
     ok = m.burst.p99_ms is not None and m.burst.p99_ms < report.P99_TARGET_MS
     print(line.removesuffix("-") + ("ok" if ok and not m.burst.non_2xx else "MISS p99>=50"))
     one = m.ours["get"].rps
@@ -157,6 +207,15 @@ def _print(m: Measured, size: data.Size, args: argparse.Namespace, machine: str)
         f" server RSS after the bench: {m.rss_mib:.0f} MiB (target < 150)"
     )
     print(f"load after the run: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print("CPU µs a request, server + PostgreSQL: ours | our SQL, bare | plainest")
+    for s in m.reads:
+        c = m.ceilings.get(s.name, {})
+        runs = [m.ours[s.name], c.get("bare"), c.get("plain")]
+        print(f"  {s.label:<32} " + " | ".join(report.cpu(r) for r in runs))
+    print("requests/s one busy core would carry (1e6 / CPU µs a request), ours | plainest:")
+    for s in [m.reads[0], _one_ticket(m.reads), *m.writes[:2]]:
+        ours, plain = m.ours[s.name], m.ceilings.get(s.name, {}).get("plain")
+        print(f"  {s.label:<32} {report.per_core(ours)} | {report.per_core(plain)}")
 
 
 def main() -> int:

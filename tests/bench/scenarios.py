@@ -1,4 +1,4 @@
-"""The bench's scenarios: what wrk sends, the SQL a bare handler runs instead, the targets."""
+"""The bench's scenarios: what wrk sends, the SQL the ceilings run instead, the targets."""
 
 from __future__ import annotations
 
@@ -44,8 +44,15 @@ class Scenario:
     token: str | None
     # The page query and its arguments, for the bare handler and pgbench (reads only).
     sql: tuple[str, list[Any]] | None = None
-    target_rps: int | None = None
-    # The first SQL argument of each call, in order, for a bare handler that rotates as we do.
+    # The plainest SQL for the same rows (a query of tests/bench/bench.sql) and its arguments.
+    plain: tuple[str, list[Any]] | None = None
+    # What a write's ceiling is sent (reads' ceiling calls follow from the scenario's name).
+    ceiling: list[Call] | None = None
+    # The target: at least this share of the plainest-stack ceiling's rate.
+    floor: float | None = None
+    # Searches are held to a share of our own first page instead.
+    of_our_list: float | None = None
+    # The first SQL argument of each call, in order, for a ceiling that rotates as we do.
     rotate: tuple[str, ...] = ()
 
 
@@ -53,36 +60,45 @@ def _get(path: str) -> list[Call]:
     return [Call("GET", path)]
 
 
+def _search(word: str, label: str, p: Prepared) -> Scenario:
+    query = title_query(word)
+    return Scenario(f"q_{label.split()[0]}", f"q={word} ({label})",
+                    _get(f"/tickets?q={quote(word)}"), p.admin_token,
+                    list_sql(search=query, serial_prefix=serial_prefix(word)),
+                    ("plain_page_search", [query]), of_our_list=SEARCH_FLOOR)  # fmt: skip
+
+
+READ_FLOOR, WRITE_FLOOR, SEARCH_FLOOR = 0.9, 0.8, 0.8
+
+
 def reads(p: Prepared) -> list[Scenario]:
     """The read scenarios: lists, filters, searches and one ticket."""
-    q = {word: f"/tickets?q={quote(word)}" for word in (COMMON, RARE, PREFIX)}
+    # Page 5,000's plainest ceiling is page 1's: the plainest stack has no keyset position.
     ids = tuple(str(i) for i in p.ticket_ids)
     return [
         Scenario("first", "GET /tickets, admin, page 1", _get("/tickets"), p.admin_token,
-                 list_sql(), 2000),
+                 list_sql(), ("plain_page", []), floor=READ_FLOOR),
         Scenario("deep", f"GET /tickets, admin, page {p.deep_page:,}",
                  _get(f"/tickets?cursor={p.deep_cursor}"), p.admin_token,
-                 list_sql(after=p.deep_after), 2000),
-        Scenario("q_common", f"q={COMMON} (common word)", _get(q[COMMON]), p.admin_token,
-                 list_sql(search=title_query(COMMON), serial_prefix=serial_prefix(COMMON)), 1000),
-        Scenario("q_rare", f"q={RARE} (rare word)", _get(q[RARE]), p.admin_token,
-                 list_sql(search=title_query(RARE), serial_prefix=serial_prefix(RARE)), 1000),
-        Scenario("q_prefix", f"q={PREFIX} (prefix)", _get(q[PREFIX]), p.admin_token,
-                 list_sql(search=title_query(PREFIX), serial_prefix=serial_prefix(PREFIX)), 1000),
+                 list_sql(after=p.deep_after), ("plain_page", []), floor=READ_FLOOR),
+        _search(COMMON, "common word", p),
+        _search(RARE, "rare word", p),
+        _search(PREFIX, "prefix", p),
         Scenario("status", "status=new", _get("/tickets?status=new"), p.admin_token,
-                 list_sql(statuses=["new"]), 2000),
+                 list_sql(statuses=["new"]), ("plain_page_status", ["new"]), floor=READ_FLOOR),
         Scenario("worker", "worker's own list", _get("/tickets"), p.worker_token,
                  list_sql(assignee_id=p.worker_id, caller_id=p.worker_id, caller_role="worker"),
-                 2000),
+                 ("plain_page_assignee", [p.worker_id]), floor=READ_FLOOR),
         Scenario("get", "GET /tickets/{id}", [Call("GET", f"/tickets/{i}") for i in p.ticket_ids],
-                 p.admin_token, get_sql(p.ticket_ids[0]), 3000, ids),
+                 p.admin_token, get_sql(p.ticket_ids[0]), ("plain_ticket", [p.ticket_ids[0]]),
+                 floor=READ_FLOOR, rotate=ids),
         # Beside one ticket: its comments and the customer's tracking page (>= 80% of it).
         Scenario("comments", "GET /tickets/{id}/comments",
                  [Call("GET", f"/tickets/{i}/comments") for i in p.ticket_ids], p.admin_token,
-                 comments_sql(p.ticket_ids[0]), None, ids),
+                 comments_sql(p.ticket_ids[0]), rotate=ids),
         Scenario("tracking", "GET /tickets/public/{token}",
                  [Call("GET", f"/tickets/public/{t}") for t in p.tracking_tokens], None,
-                 tracking_sql(p.tracking_tokens[0]), None, tuple(p.tracking_tokens)),
+                 tracking_sql(p.tracking_tokens[0]), rotate=tuple(p.tracking_tokens)),
     ]  # fmt: skip
 
 
@@ -94,11 +110,17 @@ def writes(p: Prepared) -> list[Scenario]:
         ))
         for n, phone in enumerate(p.client_phones)
     ]  # fmt: skip
-    # Each ticket once, in_progress -> done (the reset puts them back before every run).
-    patches = [Call("PATCH", f"/tickets/{i}", json.dumps({"status": "done"})) for i in p.toggled]
+    # Each ticket once, in_progress -> done (the reset puts them back before every run); the
+    # ceiling changes other tickets, so ours never meets one the ceiling already closed.
+    done = json.dumps({"status": "done"})
+    patches = [Call("PATCH", f"/tickets/{i}", done) for i in p.toggled[0::2]]
+    plain_patches = [Call("PATCH", f"/plain/patch/{i}", done) for i in p.toggled[1::2]]
+    plain_public = [Call("POST", "/plain/public", call.body) for call in public]
     login = json.dumps({"email": p.worker_email, "password": p.password})
     return [
-        Scenario("public", "POST /tickets/public", public, None, None, 1000),
-        Scenario("patch", "PATCH /tickets/{id} status", patches, p.admin_token),
+        Scenario("public", "POST /tickets/public", public, None, ceiling=plain_public,
+                 floor=WRITE_FLOOR),
+        Scenario("patch", "PATCH /tickets/{id} status", patches, p.admin_token,
+                 ceiling=plain_patches, floor=WRITE_FLOOR),
         Scenario("login", "POST /auth/login", [Call("POST", "/auth/login", login)], None),
-    ]
+    ]  # fmt: skip

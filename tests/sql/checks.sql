@@ -183,3 +183,7 @@ UPDATE tickets SET assignee_id = :assignee_id WHERE id = :id;
 -- name: age_idempotency_key!
 -- Make a stored answer look as old as :age (an interval such as '24 hours').
 UPDATE idempotency_keys SET created_at = now() - :age::interval WHERE key = :key;
+
+-- name: prepared_plans^
+-- How often this connection's prepared statement `name` was planned generically and per call.
+SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = :name;
