@@ -41,7 +41,13 @@ Address = NewType("Address", str)
 DisplayName = NewType("DisplayName", str)
 CommentBody = NewType("CommentBody", str)
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+# An address every mail system and JSON Schema's `email` format take: an ASCII dot-atom of at
+# most 64 characters, then host labels of letters, digits and inner hyphens, the last a name.
+_LOCAL = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+EMAIL_RE = re.compile(
+    rf"(?=[^@]{{1,64}}@){_LOCAL}@{_LABEL}(?:\.{_LABEL})*\.[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?"
+)
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 _PHONE_RE = re.compile(r"^\+?[0-9]{5,20}$")
 MAX_ID = 2**63 - 1  # PostgreSQL bigint
@@ -84,7 +90,7 @@ def text(value: Any, *, max_len: int, required: bool = False) -> str:
 def email(value: Any) -> str:
     """A trimmed, lower-cased e-mail address."""
     address = text(value, max_len=254, required=True).lower()
-    if not EMAIL_RE.match(address):
+    if not EMAIL_RE.fullmatch(address):
         raise ValueError("must be a valid e-mail address")
     return address
 
