@@ -50,7 +50,7 @@ async def test_a_public_reply_emails_the_customer_and_calls_webhooks(
     assert _text(message) == (
         "По вашей заявке «Не включается стиралка» пишут:\n\n"
         "Мастер приедет завтра в 10:00\n\n"
-        f"Ответить: https://crm.example.com/tickets/public/{token}\n"
+        f"Ответить: https://crm.example.com/ui/track/{token}\n"
     )
     event = receiver.bodies()[-1]
     assert event["type"] == "ticket.public_comment"

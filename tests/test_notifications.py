@@ -59,7 +59,7 @@ async def test_public_request_emails_the_customer_and_calls_webhooks(
 
     [message] = mailbox[0].to("ivan@example.com")
     token = created.body["tracking_token"]
-    link = f"https://crm.example.com/tickets/public/{token}"
+    link = f"https://crm.example.com/ui/track/{token}"
     assert message["Subject"] == "Заявка №1 принята"
     assert message["From"] == "Repair CRM <crm@example.com>"
     assert _text(message) == (
@@ -94,7 +94,7 @@ async def test_english_when_the_request_preferred_it(
     await deliverer.drain()
     [message] = mailbox[0].to("ivan@example.com")
     assert message["Subject"] == "Request #1 received"
-    assert "You can follow it here: https://crm.example.com/tickets/public/" in _text(message)
+    assert "You can follow it here: https://crm.example.com/ui/track/" in _text(message)
     # Later e-mails keep the language the customer asked for.
     _, admin = await user_and_token(napi, "admin@example.com", "admin")
     await napi.patch("/tickets/1", {"status": "canceled"}, token=admin)
@@ -139,7 +139,7 @@ async def test_assignment_emails_the_worker(
 
     [message] = mailbox[0].to("worker@example.com")
     assert message["Subject"] == "Вам назначена заявка №1"
-    assert "tickets/public" not in _text(message)  # staff get no customer link
+    assert "/ui/track/" not in _text(message)  # staff get no customer link
     [event] = receiver.bodies()
     assert event["type"] == "ticket.assigned"
     assert event["ticket"]["assignee_email"] == "worker@example.com"

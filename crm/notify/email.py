@@ -43,7 +43,8 @@ def render(row: Any, settings: Settings) -> bytes:
         "status": STATUS[language].get(ticket["status"], ticket["status"]),
         "previous_status": STATUS[language].get(payload.get("previous_status") or "", ""),
         "comment": comment.get("body", ""),
-        "link": f"{settings.base_url}/tickets/public/{token}" if token else "",
+        # The web UI's tracking page (ui_track_page): status, device and public comments.
+        "link": f"{settings.base_url}/ui/track/{token}" if token else "",
     }
     escaped = {key: html.escape(str(value)) for key, value in values.items()}
     if values["link"]:
