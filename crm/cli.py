@@ -1,4 +1,5 @@
-"""The `crm` command: serve, migrate, admins, demo data, reporting access. Only it reads the env."""
+"""The `crm` command: serve, deliver, migrate, admins, demo data, reporting access; only it reads
+the environment."""
 
 from __future__ import annotations
 
@@ -54,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
         help="processes sharing the port (default: WEB_WORKERS or 1); each has its own pools",
     )
     serve.set_defaults(command=serve_command)
+
+    deliver = commands.add_parser(
+        "deliver",
+        help="deliver the outbox (e-mails, webhooks) without serving HTTP",
+        description="Deliver queued e-mails and webhooks until interrupted; run it beside"
+        " `crm serve` with OUTBOX_IN_SERVE=false to keep delivery in its own process.",
+    )
+    deliver.set_defaults(command=deliver_command)
 
     migrate = commands.add_parser(
         "migrate", help="apply pending migrations", description="Apply pending migrations."
@@ -128,6 +137,15 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
             serving.serve(ready, host, port)
             return 0
         return serving.serve_many(ready, host, port, workers)
+
+
+def deliver_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Deliver the outbox until interrupted."""
+    from crm.notify.outbox import deliver_forever
+
+    with db.database_url(settings) as url:
+        serving.run(deliver_forever(attrs.evolve(settings, database_url=url)))
+    return 0
 
 
 def migrate_command(settings: Settings, args: argparse.Namespace) -> int:

@@ -23,9 +23,10 @@ WITH found AS (
     -- The contact as typed is kept with the ticket: a returning customer's client row stays as it was.
     INSERT INTO tickets (title, description, scheduled_at, client_id, tracking_token, device_kind,
                          device_brand, device_model, device_serial, address, contact_name,
-                         contact_phone, contact_email, contact_comment)
+                         contact_phone, contact_email, contact_comment, customer_language)
     SELECT :title, :description, :scheduled_at, id, :tracking_token, :device_kind, :device_brand,
-           :device_model, :device_serial, :address, :name, :phone, :email, :comment
+           :device_model, :device_serial, :address, :name, :phone, :email, :comment,
+           :customer_language
     FROM (SELECT id FROM found UNION ALL SELECT id FROM added) AS client
     RETURNING id, title, status, scheduled_at, created_at, tracking_token
 ), event AS (

@@ -25,6 +25,7 @@ from crm.http.requests import (
 )
 from crm.http.responses import created, found, page_response
 from crm.models import (
+    EventType,
     NewTicket,
     Role,
     Ticket,
@@ -33,6 +34,7 @@ from crm.models import (
     TicketStatus,
     device_columns,
 )
+from crm.notify.events import NOBODY, queue_event
 from crm.pagination import PageRequest, after_newest, page_request
 from crm.search import serial_prefix, title_query
 
@@ -143,6 +145,10 @@ async def create_ticket(request: web.Request) -> web.Response:
             address=body.address,
             **device_columns(body.device),
         )
+        # Staff typed it in: other systems hear of it, the customer is not e-mailed.
+        await queue_event(conn, queries, EventType.TICKET_CREATED, ticket["id"], audience=NOBODY)
+        if body.assignee_id is not None:
+            await queue_event(conn, queries, EventType.ASSIGNED, ticket["id"])
         row = await queries.get_ticket(conn, id=ticket["id"], assignee_id=None, **CHECKED)
     return created(request, row, Ticket, "get_ticket")
 

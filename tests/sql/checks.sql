@@ -227,6 +227,28 @@ SELECT id, 'created', 'new', created_at FROM added;
 -- Fresh planner statistics after a bulk load, as autovacuum would give a real shop.
 ANALYZE clients, tickets, deleted_tickets, ticket_events;
 
+-- name: outbox_rows
+-- Every outbox row, oldest first: what was queued for whom, and where it is.
+SELECT id, event_type, channel, recipient, webhook_id, ticket_id, status::text AS status, attempts,
+       payload
+FROM outbox ORDER BY id;
+
+-- name: outbox_counts^
+-- How many outbox rows are in each status.
+SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+       count(*) FILTER (WHERE status = 'sent') AS sent,
+       count(*) FILTER (WHERE status = 'dead') AS dead
+FROM outbox;
+
+-- name: queue_emails!
+-- :count ticket.created e-mails about ticket :ticket_id, to customer<n>@example.com.
+INSERT INTO outbox (event_id, event_type, channel, recipient, ticket_id, payload)
+SELECT gen_random_uuid(), 'ticket.created', 'email', 'customer' || n || '@example.com', :ticket_id,
+       jsonb_build_object('ticket', to_jsonb(r) - 'search', 'language', 'ru',
+                          'tracking_token', t.tracking_token)
+FROM ticket_rows AS r JOIN tickets AS t ON t.id = r.id, generate_series(1, :count) AS n
+WHERE r.id = :ticket_id;
+
 -- name: age_comment!
 -- Move a comment's writing time back by `minutes`, as if written that long ago.
 UPDATE ticket_comments SET created_at = created_at - make_interval(mins => :minutes::int) WHERE id = :id;
