@@ -11,6 +11,7 @@ from crm import db
 from crm.app_keys import CALLERS, CURSOR_SECRET, PASSWORDS, POOL, QUERIES, READ_POOL, SETTINGS
 from crm.auth import confirm_before_refusing
 from crm.errors import error_middleware
+from crm.notify.wake import wake_middleware, waker_ctx
 from crm.passwords import Passwords
 from crm.queries import load_queries
 from crm.routes import setup_routes
@@ -25,7 +26,7 @@ def create_app(settings: Settings) -> web.Application:
         )
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[error_middleware, confirm_before_refusing],
+        middlewares=[error_middleware, confirm_before_refusing, wake_middleware],
     )
     app[SETTINGS] = settings
     app[CURSOR_SECRET] = hashlib.sha256(b"cursor:" + settings.jwt_secret.encode()).digest()
@@ -33,6 +34,7 @@ def create_app(settings: Settings) -> web.Application:
     app[CALLERS] = {}
     app[PASSWORDS] = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
     app.cleanup_ctx.append(_pools)
+    app.cleanup_ctx.append(waker_ctx)
     app.on_cleanup.append(_close_passwords)
     setup_routes(app)
     return app

@@ -22,3 +22,5 @@ PASSWORDS = web.AppKey("passwords", Passwords)
 # asyncpg ships no type hints; the pools are asyncpg.Pool.
 POOL: web.AppKey[Any] = web.AppKey("pool")
 READ_POOL: web.AppKey[Any] = web.AppKey("read_pool")
+# Sends NOTIFY outbox after requests that queued notifications (crm/notify/wake.py).
+WAKER: web.AppKey[Any] = web.AppKey("waker")

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, NewType, TypeVar
+from urllib.parse import urlsplit
 
 import attrs
 import cattrs
@@ -33,6 +34,7 @@ Description = NewType("Description", str)
 Phone = NewType("Phone", str)
 Id = NewType("Id", int)
 Search = NewType("Search", str)
+WebhookUrl = NewType("WebhookUrl", str)
 DeviceText = NewType("DeviceText", str)
 Serial = NewType("Serial", str)
 Address = NewType("Address", str)
@@ -116,6 +118,21 @@ def password(value: Any) -> str:
     return str(value)
 
 
+def webhook_url(value: Any) -> str:
+    """An absolute http(s) URL with a host, as a webhook target."""
+    url = text(value, max_len=2000, required=True)
+    try:
+        parsed = urlsplit(url)
+        parsed.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError:
+        raise ValueError("must be a valid http:// or https:// URL") from None
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    if parsed.username or parsed.password:
+        raise ValueError("must not carry a user name or password")
+    return url
+
+
 def identifier(value: Any) -> int:
     """A database id: a whole number from 1 to the largest bigint."""
     if not isinstance(value, int) or isinstance(value, bool):
@@ -148,6 +165,7 @@ _VALIDATORS: dict[Any, Callable[[Any], Any]] = {
     Comment: lambda v: text(v, max_len=2000),
     Description: lambda v: text(v, max_len=5000),
     Search: lambda v: text(v, max_len=200).lower(),
+    WebhookUrl: webhook_url,
     # Optional free text: blank (as an empty form field sends it) is stored as null.
     DeviceText: lambda v: text(v, max_len=100) or None,
     Serial: lambda v: text(v, max_len=64) or None,

@@ -23,9 +23,10 @@ WITH found AS (
     -- The contact as typed is kept with the ticket: a returning customer's client row stays as it was.
     INSERT INTO tickets (title, description, scheduled_at, client_id, tracking_token, device_kind,
                          device_brand, device_model, device_serial, address, contact_name,
-                         contact_phone, contact_email, contact_comment)
+                         contact_phone, contact_email, contact_comment, customer_language)
     SELECT :title, :description, :scheduled_at, id, :tracking_token, :device_kind, :device_brand,
-           :device_model, :device_serial, :address, :name, :phone, :email, :comment
+           :device_model, :device_serial, :address, :name, :phone, :email, :comment,
+           :customer_language
     FROM (SELECT id FROM found UNION ALL SELECT id FROM added) AS client
     RETURNING id, title, status, scheduled_at, created_at, tracking_token
 ), event AS (
@@ -233,8 +234,21 @@ SET title = :title, description = :description, status = :status, client_id = :c
 WHERE id = :id;
 
 -- name: delete_ticket$
--- Delete a ticket (its history goes with it); returns its id, or nothing when there was none.
-DELETE FROM tickets WHERE id = :id RETURNING id;
+-- Delete a ticket, leaving a tombstone and its history for reports; returns its id, or nothing when there was none.
+WITH gone AS (
+    DELETE FROM tickets WHERE id = :id
+    RETURNING id, title, description, status, device_kind, device_brand, device_model,
+              device_serial, address, client_id, assignee_id, scheduled_at, created_at, updated_at
+), tombstone AS (
+    INSERT INTO deleted_tickets (id, title, description, status, device_kind, device_brand,
+                                 device_model, device_serial, address, client_id, assignee_id,
+                                 scheduled_at, created_at, updated_at, deleted_by)
+    SELECT id, title, description, status, device_kind, device_brand, device_model,
+           device_serial, address, client_id, assignee_id, scheduled_at, created_at, updated_at,
+           :actor_id
+    FROM gone
+)
+SELECT id FROM gone;
 
 -- name: client_exists$
 -- Whether a client with this id exists.

@@ -74,6 +74,9 @@ async def test_each_list_tried_as_prefilled_finds_what_the_shop_has(
     examples = operation["requestBody"]["content"]["application/json"]["examples"]
     request = next(iter(examples.values()))["value"]
     assert (await api.post("/tickets/public", request)).status == 201
+    # A shop's subscriptions are made by an admin, not by a request: the shop has one.
+    hook = SPEC_DICT["paths"]["/webhooks"]["post"]["requestBody"]["content"]["application/json"]
+    assert (await api.post("/webhooks", hook["example"], token=admin_token)).status == 201
     reply = await api.get(path, token=admin_token, params=_query(path))
     assert reply.status == 200
     assert len(reply.body["items"]) == 1

@@ -68,7 +68,7 @@ def test_the_serving_app_does_not_load_demo_queries() -> None:
 def test_every_query_the_code_calls_exists_and_every_query_is_called() -> None:
     queries = {q.name: q for q in [*load_queries(), *load_queries(DEMO_SQL_DIR)]}
     code = "\n".join(p.read_text() for p in CRM.rglob("*.py") if p.name != "queries.py")
-    names = set(re.findall(r"(?:QUERIES\]|queries|load_queries\(\))\.(\w+)\(", code))
+    names = set(re.findall(r"(?:QUERIES\]|queries|load_queries\(\))\.(\w+)(?:\(|\.stream\()", code))
     assert names, "no query calls found"
     assert sorted(name for name in names if name not in queries) == []
     assert sorted(name for name in queries if name not in names) == []

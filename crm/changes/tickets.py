@@ -7,7 +7,8 @@ from typing import Any
 
 from crm.convert import iso
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
-from crm.models import DEVICE_COLUMNS, Caller, Role, TicketPatch, TicketStatus
+from crm.models import DEVICE_COLUMNS, Caller, EventType, Role, TicketPatch, TicketStatus
+from crm.notify.events import queue_event
 from crm.queries import Queries
 from crm.rules import forbidden_fields, transition_error
 
@@ -46,6 +47,12 @@ async def change_ticket(
         await queries.update_ticket(conn, **new)
         for event in _events(dict(old), new):
             await queries.add_event(conn, ticket_id=ticket_id, actor_id=caller.id, **event)
+        if new["status"] != old["status"]:
+            await queue_event(
+                conn, queries, EventType.STATUS_CHANGED, ticket_id, previous_status=old["status"]
+            )
+        if new["assignee_id"] not in (None, old["assignee_id"]):
+            await queue_event(conn, queries, EventType.ASSIGNED, ticket_id)
 
 
 def _column_values(

@@ -10,7 +10,16 @@ from crm.auth import admitted, reader, require
 from crm.errors import Problem, not_found
 from crm.http.requests import path_id, query_params, read_body
 from crm.http.responses import as_dict, found, json_response, page_response
-from crm.models import Caller, CommentEdit, NewComment, Role, TicketComment
+from crm.models import (
+    Caller,
+    CommentEdit,
+    EventType,
+    NewComment,
+    Role,
+    TicketComment,
+    Visibility,
+)
+from crm.notify.events import comment_payload, queue_event
 from crm.pagination import page_request
 from crm.rules import comment_edit_refusal
 
@@ -65,6 +74,11 @@ async def create_comment(request: web.Request) -> web.Response:
             body=body.body,
         )
         row = await queries.get_comment(conn, id=comment_id, ticket_id=ticket_id)
+        if body.visibility == Visibility.PUBLIC:
+            # The customer (and subscribers) hear of public replies; internal notes stay inside.
+            await queue_event(
+                conn, queries, EventType.PUBLIC_COMMENT, ticket_id, comment=comment_payload(row)
+            )
     location = app.router["get_ticket_comment"].url_for(
         id=str(ticket_id), comment_id=str(comment_id)
     )

@@ -29,6 +29,7 @@ from crm.http.requests import (
 from crm.http.responses import as_dict, as_item, created, found, json_response, page_response
 from crm.models import (
     AssigneeCount,
+    EventType,
     NewTicket,
     Role,
     Ticket,
@@ -38,6 +39,7 @@ from crm.models import (
     TicketStatus,
     device_columns,
 )
+from crm.notify.events import NOBODY, queue_event
 from crm.pagination import page_request
 from crm.search import serial_prefix, title_query
 
@@ -187,6 +189,10 @@ async def create_ticket(request: web.Request) -> web.Response:
             address=body.address,
             **device_columns(body.device),
         )
+        # Staff typed it in: other systems hear of it, the customer is not e-mailed.
+        await queue_event(conn, queries, EventType.TICKET_CREATED, ticket["id"], audience=NOBODY)
+        if body.assignee_id is not None:
+            await queue_event(conn, queries, EventType.ASSIGNED, ticket["id"])
         row = await queries.get_ticket(
             conn, id=ticket["id"], assignee_id=None, **Reader(caller, confirmed=True).params()
         )
@@ -214,9 +220,12 @@ def _given_keys(data: Any, name: str) -> frozenset[str]:
 
 
 async def delete_ticket(request: web.Request) -> web.Response:
-    """An admin deletes a ticket and its history."""
-    await require(request, Role.ADMIN)
-    deleted = await request.app[QUERIES].delete_ticket(request.app[POOL], id=_ticket_id(request))
+    """An admin deletes a ticket; a tombstone and its history stay for reports."""
+    caller = await require(request, Role.ADMIN)
+    app = request.app
+    deleted = await app[QUERIES].delete_ticket(
+        app[POOL], id=_ticket_id(request), actor_id=caller.id
+    )
     if deleted is None:
         raise not_found("Ticket")
     return web.Response(status=204)
