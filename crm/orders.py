@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm.pagination import FIRST, LAST, Order, by_time
+from crm.pagination import FIRST, LAST, Order, by_time, from_micros, micros
 
 # The first order of each list is its default.
 TICKETS = (
@@ -60,4 +60,22 @@ CLIENTS = (
 # A ticket's history is read oldest first, by id.
 EVENTS = (
     Order("id", key=lambda row: (row["id"],), params=lambda key: {"after_id": key[0]}, start=(0,)),
+)
+
+# Lists that page by cursor only (their queries take no offset and count no total).
+NEWEST_ID = (
+    Order(
+        "-id",
+        key=lambda row: (row["id"],),
+        params=lambda key: {"after_id": key[0]},
+        start=(2**63 - 1,),
+    ),
+)
+NEWEST_CREATED = (
+    Order(
+        "-created_at",
+        key=lambda row: (micros(row["created_at"]), row["id"]),
+        params=lambda key: {"after_created_at": from_micros(key[0]), "after_id": key[1]},
+        start=(micros(LAST[0]), LAST[1]),
+    ),
 )

@@ -93,9 +93,16 @@ def page_request(
     scope: str,
     filters: Mapping[str, Any],
     orders: Sequence[Order],
+    *,
+    numbered: bool = True,
 ) -> PageRequest:
-    """Read page_size, sort, and cursor or page; 400 for a foreign cursor, a page too deep, both."""
+    """Read page_size, sort, and cursor or page; 400 for a foreign cursor, a page too deep, both.
+
+    A list whose query takes no offset (`numbered` false) refuses page numbers.
+    """
     size = _whole(query, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    if not numbered and "page" in query:
+        raise Problem(400, "This list pages by cursor only; follow next_cursor.")
     order = _order(query, orders)
     full_scope = f"{scope}:{order.name}:{_digest(filters)}"
     cursor, page = query.get("cursor"), _whole(query, "page", 1, None)
@@ -125,16 +132,15 @@ def page_body(
     `rows` come from a list query: at most size + 1 rows (the extra one says there is more),
     or one row of nulls when the page is empty, each carrying the `total` counted to 10,001.
     """
-    counted = rows[0]["total"] if rows else 0
+    # .keys(): "in" on an asyncpg Record may test its values.
+    counted = rows[0]["total"] if rows and "total" in rows[0].keys() else None  # noqa: SIM118
     if rows and rows[0]["id"] is None:
         rows = []
     items = [item(row) for row in rows[: page.size]]
-    body = {
-        "items": items,
-        "next_cursor": None,
-        "total": min(counted, MAX_OFFSET_ROWS),
-        "total_exact": counted <= MAX_OFFSET_ROWS,
-    }
+    body: dict[str, Any] = {"items": items, "next_cursor": None}
+    if counted is not None:  # lists that page by cursor only count no total
+        body["total"] = min(counted, MAX_OFFSET_ROWS)
+        body["total_exact"] = counted <= MAX_OFFSET_ROWS
     if len(rows) <= page.size:
         return body, {}
     cursor = _encode(page.order.key(rows[page.size - 1]), secret, page.scope)

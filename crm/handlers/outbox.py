@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from crm import orders
 from crm.app_keys import CURSOR_SECRET, POOL, QUERIES
 from crm.auth import require
 from crm.errors import Problem
@@ -19,21 +20,13 @@ async def list_outbox(request: web.Request) -> web.Response:
     app, query = request.app, query_params(request, ("status",))
     status = query_value(query, "status", OutboxStatus)
     value = status.value if status else None
-    page = page_request(query, app[CURSOR_SECRET], "outbox", {"status": value})
+    secret = app[CURSOR_SECRET]
+    filters = {"status": value}
+    page = page_request(query, secret, "outbox", filters, orders.NEWEST_ID, numbered=False)
     rows = await app[QUERIES].list_outbox(
-        app[POOL],
-        status=value,
-        after_id=page.after[0] if page.after else 2**63 - 1,
-        limit=page.size + 1,
+        app[POOL], status=value, after_id=page.after[0], limit=page.size + 1
     )
-    return page_response(
-        request,
-        page,
-        rows,
-        lambda row: OutboxItem(**row),
-        app[CURSOR_SECRET],
-        key=lambda row: (row["id"],),
-    )
+    return page_response(request, query, page, rows, lambda row: OutboxItem(**row), secret)
 
 
 async def retry_outbox(request: web.Request) -> web.Response:

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from crm import orders
 from crm.app_keys import CURSOR_SECRET, POOL, QUERIES, SETTINGS
 from crm.auth import require
 from crm.convert import converter
@@ -23,7 +24,7 @@ from crm.models import (
     WebhookPatch,
 )
 from crm.notify.webhooks import ForbiddenAddress, check_public_host
-from crm.pagination import after_newest, page_request
+from crm.pagination import page_request
 
 
 async def _check_target(request: web.Request, url: str | None) -> None:
@@ -64,9 +65,12 @@ async def list_webhooks(request: web.Request) -> web.Response:
     """A page of subscriptions, newest first."""
     await require(request, Role.ADMIN)
     app, query = request.app, query_params(request, ())
-    page = page_request(query, app[CURSOR_SECRET], "webhooks", {})
-    rows = await app[QUERIES].list_webhooks(app[POOL], **after_newest(page))
-    return page_response(request, page, rows, lambda row: Webhook(**row), app[CURSOR_SECRET])
+    secret = app[CURSOR_SECRET]
+    page = page_request(query, secret, "webhooks", {}, orders.NEWEST_CREATED, numbered=False)
+    rows = await app[QUERIES].list_webhooks(
+        app[POOL], **orders.NEWEST_CREATED[0].params(page.after), limit=page.size + 1
+    )
+    return page_response(request, query, page, rows, lambda row: Webhook(**row), secret)
 
 
 async def get_webhook(request: web.Request) -> web.Response:
@@ -113,14 +117,12 @@ async def list_deliveries(request: web.Request) -> web.Response:
     if await app[QUERIES].get_webhook(app[POOL], id=webhook_id) is None:
         raise not_found("Webhook")
     secret = app[CURSOR_SECRET]
-    page = page_request(query, secret, "deliveries", {"webhook_id": webhook_id})
+    filters = {"webhook_id": webhook_id}
+    page = page_request(query, secret, "deliveries", filters, orders.NEWEST_ID, numbered=False)
     rows = await app[QUERIES].list_webhook_deliveries(
-        app[POOL],
-        webhook_id=webhook_id,
-        after_id=page.after[0] if page.after else 2**63 - 1,
-        limit=page.size + 1,
+        app[POOL], webhook_id=webhook_id, after_id=page.after[0], limit=page.size + 1
     )
-    return page_response(request, page, rows, _delivery, secret, key=lambda row: (row["id"],))
+    return page_response(request, query, page, rows, _delivery, secret)
 
 
 def _delivery(row: Any) -> WebhookDelivery:
