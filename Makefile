@@ -13,8 +13,8 @@ LOCK_STAMP := $(VENV)/.installed-uv
 # make test fails when branch coverage of crm/ drops below this (percent).
 COVERAGE_FLOOR ?= 95
 
-.PHONY: run test lint typecheck fmt lint-deploy fuzz fuzz-short bench soak lock lock-upgrade \
-	export-lock clean
+.PHONY: run test lint typecheck fmt lint-deploy fuzz fuzz-short bench bench-reports bench-outbox \
+	soak lock lock-upgrade export-lock clean
 
 # make bench: the service at a million tickets under wrk; smaller for a quick look, e.g.
 # make bench BENCH_TICKETS=100000 BENCH_CLIENTS=10000 BENCH_SECONDS=3
@@ -115,6 +115,16 @@ lint-deploy: $(DEPLOY_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python -m tests.bench --tickets $(BENCH_TICKETS) --clients $(BENCH_CLIENTS) \
 		--workers $(BENCH_WORKERS) --seconds $(BENCH_SECONDS) --serve-workers $(BENCH_SERVE_WORKERS)
+
+# Each report view and sql/reports file timed at BENCH_TICKETS (the same cached shop as bench).
+bench-reports: $(TEST_STAMP)
+	$(BIN)/python -m tests.bench.reports --tickets $(BENCH_TICKETS) --clients $(BENCH_CLIENTS) \
+		--workers $(BENCH_WORKERS)
+
+# What the outbox adds to POST /tickets/public and a status PATCH, and the drain rate of
+# 10,000 queued e-mails into a local SMTP server (tests/bench/outbox.py).
+bench-outbox: $(TEST_STAMP)
+	$(BIN)/python -m tests.bench.outbox
 
 clean:
 	rm -rf $(VENV) .crm .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

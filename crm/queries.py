@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +45,14 @@ class Query:
             return await conn.execute(self.sql, *args)
         return await conn.fetch(self.sql, *args)
 
+    def stream(self, conn: Any, *, prefetch: int = 1000, **params: Any) -> Any:
+        """The rows through a server-side cursor, `prefetch` at a time (inside a transaction)."""
+        if params.keys() != set(self.params):
+            raise TypeError(
+                f"query {self.name}: parameters {sorted(params)} != {list(self.params)}"
+            )
+        return conn.cursor(self.sql, *[params[name] for name in self.params], prefetch=prefetch)
+
 
 class Queries:
     """All queries by name: `await queries.get_user(conn, id=1)`."""
@@ -53,7 +60,7 @@ class Queries:
     def __init__(self, queries: dict[str, Query]) -> None:
         self._queries = queries
 
-    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
+    def __getattr__(self, name: str) -> Query:
         try:
             return self._queries[name]
         except KeyError:

@@ -9,11 +9,14 @@ from crm.handlers import (
     comments,
     docs,
     health,
+    outbox,
     public,
+    reports,
     sessions,
     tickets,
     ui,
     users,
+    webhooks,
 )
 
 # ASCII digits only: `\d` would also match `١` or `²`, which int() reads as numbers.
@@ -64,6 +67,9 @@ def setup_routes(app: web.Application) -> None:
             ),
             web.get("/tickets", tickets.list_tickets, allow_head=False, name="list_tickets"),
             web.post("/tickets", tickets.create_ticket, name="create_ticket"),
+            web.get(
+                "/tickets/counts", tickets.count_tickets, allow_head=False, name="count_tickets"
+            ),
             web.get(f"/tickets/{ID}", tickets.get_ticket, allow_head=False, name="get_ticket"),
             web.patch(f"/tickets/{ID}", tickets.patch_ticket, name="update_ticket"),
             web.delete(f"/tickets/{ID}", tickets.delete_ticket, name="delete_ticket"),
@@ -73,6 +79,21 @@ def setup_routes(app: web.Application) -> None:
                 allow_head=False,
                 name="list_ticket_events",
             ),
+            web.get("/webhooks", webhooks.list_webhooks, allow_head=False, name="list_webhooks"),
+            web.post("/webhooks", webhooks.create_webhook, name="create_webhook"),
+            web.get(
+                r"/webhooks/{id:\d+}", webhooks.get_webhook, allow_head=False, name="get_webhook"
+            ),
+            web.patch(r"/webhooks/{id:\d+}", webhooks.update_webhook, name="update_webhook"),
+            web.delete(r"/webhooks/{id:\d+}", webhooks.delete_webhook, name="delete_webhook"),
+            web.get(
+                r"/webhooks/{id:\d+}/deliveries",
+                webhooks.list_deliveries,
+                allow_head=False,
+                name="list_webhook_deliveries",
+            ),
+            web.get("/outbox", outbox.list_outbox, allow_head=False, name="list_outbox"),
+            web.post(r"/outbox/{id:\d+}/retry", outbox.retry_outbox, name="retry_outbox"),
             web.get(
                 r"/tickets/{id:[0-9]+}/comments",
                 comments.list_comments,
@@ -99,6 +120,12 @@ def setup_routes(app: web.Application) -> None:
                 r"/tickets/{id:[0-9]+}/comments/{comment_id:[0-9]+}",
                 comments.delete_comment,
                 name="delete_ticket_comment",
+            ),
+            web.get(
+                "/reports/tickets.csv",
+                reports.export_tickets_csv,
+                allow_head=False,
+                name="export_tickets_csv",
             ),
         ]
     )

@@ -7,6 +7,7 @@ import logging
 import multiprocessing
 import signal
 import threading
+from collections.abc import Coroutine
 from typing import Any
 
 from aiohttp import web, web_protocol
@@ -15,6 +16,7 @@ from aiohttp.http_parser import HttpRequestParserPy
 from crm.access_log import configure_logging
 from crm.app import create_app
 from crm.http.server import CrmRunner
+from crm.notify.outbox import delivery_ctx
 from crm.settings import Settings
 
 log = logging.getLogger("crm")
@@ -24,6 +26,9 @@ def serve(settings: Settings, host: str, port: int, *, reuse_port: bool = False)
     """Serve until SIGINT or SIGTERM; `reuse_port` lets sibling processes bind the same port."""
     accept_utf8_request_targets()
     app = create_app(settings)
+    if settings.deliver_in_serve:
+        # Every serving process delivers too: SKIP LOCKED shares the rows among them.
+        app.cleanup_ctx.append(delivery_ctx)
     loop = _new_loop()
     asyncio.set_event_loop(loop)
     try:
@@ -59,6 +64,15 @@ def accept_utf8_request_targets() -> None:
     unaffected. The Python parser still refuses control characters. Cost: about 25 µs a request.
     """
     web_protocol.HttpRequestParser = HttpRequestParserPy  # type: ignore[attr-defined]
+
+
+def run(main: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine to completion on the same kind of event loop as the server."""
+    loop = _new_loop()
+    try:
+        loop.run_until_complete(main)
+    finally:
+        loop.close()
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:

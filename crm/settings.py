@@ -44,6 +44,8 @@ class Settings:
     # Processes `crm serve` starts on one port: one per core scales a single host.
     web_workers: int = 1
     data_dir: Path = Path(".crm")
+    # The embedded database's extra TCP port on 127.0.0.1 (CRM_PG_PORT); None: socket only.
+    pg_port: int | None = None
     pool_min_size: int = 2
     pool_max_size: int = 10
     # PgBouncer in transaction mode cannot keep prepared statements across transactions.
@@ -75,6 +77,22 @@ class Settings:
     # argon2id cost; RFC 9106's second recommended option by default.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    # Notifications (crm/notify): where e-mail goes, what links point at, how deliveries retry.
+    smtp_url: str | None = None
+    smtp_from: str = "Repair CRM <noreply@localhost>"
+    public_base_url: str | None = None
+    deliver_in_serve: bool = True
+    outbox_retry_base_seconds: float = 60.0
+    outbox_retry_max_seconds: float = 6 * 3600.0
+    outbox_max_attempts: int = 12
+    outbox_batch_size: int = 100
+    outbox_concurrency: int = 20
+    webhook_timeout_seconds: float = 10.0
+
+    @property
+    def base_url(self) -> str:
+        """Where customers' links point: PUBLIC_BASE_URL, else this server's own address."""
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     def __attrs_post_init__(self) -> None:
         if self.password_checks_per_address >= self.password_threads:
@@ -103,6 +121,7 @@ class Settings:
             port=_int(environ, "PORT", 8000, 1, 65535),
             web_workers=_int(environ, "WEB_WORKERS", 1, 1, 256),
             data_dir=data_dir,
+            pg_port=_int(environ, "CRM_PG_PORT", 0, 1, 65535) or None,
             pool_min_size=_int(environ, "DB_POOL_MIN_SIZE", 2, 0, 1000),
             pool_max_size=_int(environ, "DB_POOL_MAX_SIZE", 10, 1, 1000),
             statement_cache_size=_int(environ, "DB_STATEMENT_CACHE_SIZE", 100, 0, 10000),
@@ -120,6 +139,14 @@ class Settings:
             login_account_limit=_limit(environ, "LIMIT_LOGIN_FAILURES_ACCOUNT", Limit(10, 900)),
             password_threads=_int(environ, "PASSWORD_THREADS", 2, 2, 64),
             password_checks_per_address=_int(environ, "PASSWORD_CHECKS_PER_ADDRESS", 1, 1, 63),
+            smtp_url=_smtp_url(environ.get("SMTP_URL")),
+            smtp_from=environ.get("SMTP_FROM", "").strip() or "Repair CRM <noreply@localhost>",
+            public_base_url=_http_url("PUBLIC_BASE_URL", environ.get("PUBLIC_BASE_URL")),
+            deliver_in_serve=_flag(environ, "OUTBOX_IN_SERVE", True),
+            outbox_retry_base_seconds=_int(environ, "OUTBOX_RETRY_BASE_SECONDS", 60, 1, 86400),
+            outbox_retry_max_seconds=_int(environ, "OUTBOX_RETRY_MAX_SECONDS", 21600, 1, 604800),
+            outbox_max_attempts=_int(environ, "OUTBOX_MAX_ATTEMPTS", 12, 1, 100),
+            webhook_timeout_seconds=_int(environ, "WEBHOOK_TIMEOUT_SECONDS", 10, 1, 120),
         )
 
 
@@ -185,6 +212,32 @@ def _int(environ: Mapping[str, str], name: str, default: int, low: int, high: in
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw not in ("1", "0", "true", "false", "yes", "no"):
+        raise ConfigError(f"{name} must be true or false, got {raw!r}")
+    return raw in ("1", "true", "yes")
+
+
+def _smtp_url(raw: str | None) -> str | None:
+    if raw is None or raw.strip() == "":
+        return None
+    scheme, sep, rest = raw.strip().partition("://")
+    if not sep or scheme not in ("smtp", "smtps") or not rest.rpartition("@")[2].strip("/"):
+        raise ConfigError("SMTP_URL must look like smtp://user:password@host:587 (or smtps://)")
+    return raw.strip()
+
+
+def _http_url(name: str, raw: str | None) -> str | None:
+    if raw is None or raw.strip() == "":
+        return None
+    if not raw.strip().startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must be an http:// or https:// URL, got {raw!r}")
+    return raw.strip()
 
 
 def _database_url(name: str, raw: str | None) -> str | None:

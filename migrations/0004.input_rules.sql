@@ -4,9 +4,9 @@
 -- depends: 0003.ticket_rows
 
 CREATE DOMAIN email_address AS text
-    CHECK (VALUE = lower(btrim(VALUE)) AND VALUE ~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:].]+$'
-           AND length(VALUE) <= 254);
-COMMENT ON DOMAIN email_address IS 'An e-mail address: trimmed, lower-case, name@host.tld, at most 254 characters.';
+    CHECK (VALUE = lower(btrim(VALUE)) AND length(VALUE) <= 254
+           AND VALUE ~ '^[a-z0-9!#$%&''*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&''*+/=?^_`{|}~-]+)*@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.[a-z]([a-z0-9-]*[a-z0-9])?$');
+COMMENT ON DOMAIN email_address IS 'An e-mail address: lower-case ASCII name@host.tld, at most 254 characters (the API''s rule).';
 
 -- The view reads users.email: it is put back unchanged once the column has its new type.
 DROP VIEW ticket_rows;

@@ -1,31 +1,37 @@
 -- Ticket comments: staff notes (internal) and the conversation with the customer (public).
 
 -- name: list_comments
--- A page of a ticket's comments as the API shows them, oldest first; one row with a null id when the ticket has none past `after_id`, no rows when the caller may not see the ticket.
-SELECT c.id, t.id AS ticket_id, c.body, c.visibility,
+-- A page of a ticket's comments as the API shows them, oldest first, with the total (to 10,001), whether the ticket is there for this caller, and whether the caller passed (see list_events).
+WITH me AS MATERIALIZED (
+    SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
+        AS passed
+)
+SELECT c.id, ticket.id AS ticket_id, c.body, c.visibility,
        CASE WHEN c.author_id IS NULL THEN 'customer' ELSE 'staff' END AS author, c.author_id,
        CASE WHEN c.author_id IS NULL
-            THEN (SELECT cl.name FROM clients AS cl WHERE cl.id = t.client_id)
+            THEN (SELECT cl.name FROM clients AS cl WHERE cl.id = ticket.client_id)
             ELSE (SELECT coalesce(u.display_name, u.email::text) FROM users AS u
                   WHERE u.id = c.author_id)
        END AS author_name,
-       c.created_at, c.edited_at
-FROM tickets AS t
+       c.created_at, c.edited_at,
+       me.passed AS caller_passed, ticket.id IS NOT NULL AS ticket_found, total.rows AS total
+FROM me
+-- The ticket, if this caller may see it (`assignee_id` scopes a worker to their own).
 LEFT JOIN LATERAL (
-    SELECT c.id, c.body, c.visibility, c.author_id, c.created_at, c.edited_at
-    FROM ticket_comments AS c
-    -- The parameter, not t.id: the index range is known when planning (and it comes first).
-    WHERE c.ticket_id = :ticket_id AND c.id > :after_id
-    ORDER BY c.id
-    LIMIT :limit
+    SELECT id, client_id FROM tickets
+    WHERE id = :ticket_id AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::bigint)
+) AS ticket ON me.passed
+LEFT JOIN LATERAL (
+    SELECT count(*) AS rows
+    FROM (SELECT 1 FROM ticket_comments WHERE ticket_id = ticket.id LIMIT 10001) AS capped
+) AS total ON true
+LEFT JOIN LATERAL (
+    SELECT tc.id, tc.body, tc.visibility, tc.author_id, tc.created_at, tc.edited_at
+    FROM ticket_comments AS tc
+    WHERE tc.ticket_id = ticket.id AND tc.id > :after_id
+    ORDER BY tc.id
+    LIMIT :limit OFFSET :offset
 ) AS c ON true
-WHERE t.id = :ticket_id AND (:assignee_id::bigint IS NULL OR t.assignee_id = :assignee_id::bigint)
-  -- As in list_tickets, the caller's token check may ride along (null: already checked).
-  AND (:caller_id::bigint IS NULL OR EXISTS (
-      SELECT 1 FROM users AS me
-      WHERE me.id = :caller_id::bigint AND me.token_version = :caller_version
-        AND me.role = :caller_role::user_role AND me.active AND me.deleted_at IS NULL
-  ))
 ORDER BY c.id;
 
 -- name: get_comment^

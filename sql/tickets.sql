@@ -23,9 +23,10 @@ WITH found AS (
     -- The contact as typed is kept with the ticket: a returning customer's client row stays as it was.
     INSERT INTO tickets (title, description, scheduled_at, client_id, tracking_token, device_kind,
                          device_brand, device_model, device_serial, address, contact_name,
-                         contact_phone, contact_email, contact_comment)
+                         contact_phone, contact_email, contact_comment, customer_language)
     SELECT :title, :description, :scheduled_at, id, :tracking_token, :device_kind, :device_brand,
-           :device_model, :device_serial, :address, :name, :phone, :email, :comment
+           :device_model, :device_serial, :address, :name, :phone, :email, :comment,
+           :customer_language
     FROM (SELECT id FROM found UNION ALL SELECT id FROM added) AS client
     RETURNING id, title, status, scheduled_at, created_at, tracking_token
 ), event AS (
@@ -91,41 +92,129 @@ WITH ticket AS (
 SELECT id FROM ticket;
 
 -- name: list_tickets
--- A page of tickets, newest first, with optional filters; `assignee_id` also scopes a worker to their own.
-SELECT id, title, description, status, client_id, client_name, assignee_id, assignee_email,
-       scheduled_at, created_at, updated_at, device, address, contact
-FROM ticket_rows
-WHERE (created_at, id) < (:after_created_at, :after_id)
-  AND (:statuses::ticket_status[] IS NULL OR status = ANY (:statuses::ticket_status[]))
-  AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::bigint)
-  AND (:client_id::bigint IS NULL OR client_id = :client_id::bigint)
-  AND (NOT :unassigned::boolean OR assignee_id IS NULL)
-  -- Title words, or the start of a serial/IMEI (a 'key%' pattern; tickets_device_serial_idx).
-  AND ((:search::text IS NULL AND :serial_prefix::text IS NULL)
-       OR search @@ to_tsquery('russian', :search::text)
-       OR device_serial_key LIKE :serial_prefix::text)
-  -- The caller's token check may ride along (one round trip, not two): no rows when it fails;
-  -- null when the caller was already checked.
-  AND (:caller_id::bigint IS NULL OR EXISTS (
-      SELECT 1 FROM users AS me
-      WHERE me.id = :caller_id::bigint AND me.token_version = :caller_version
-        AND me.role = :caller_role::user_role AND me.active AND me.deleted_at IS NULL
-  ))
-ORDER BY created_at DESC, id DESC
-LIMIT :limit;
+-- A page of tickets in the `sort` order after a keyset position (or `offset` rows in), with the total (counted to 10,001) and whether the caller passed.
+-- Every read query answers "caller refused" (caller_passed false), "nothing found" (one row of
+-- nulls beside caller_passed true) or the rows: one round trip, and the caller checked again.
+-- `me` is materialised so the check runs once, not once per row.
+WITH me AS MATERIALIZED (
+    SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
+        AS passed
+), matching AS NOT MATERIALIZED (
+    -- The sort keys only: a page (and an offset's skipped rows) never reads more than the index.
+    SELECT id, created_at, updated_at, scheduled_at
+    FROM ticket_list(:statuses::ticket_status[], :assignee_id::bigint, :client_id::bigint,
+                     :unassigned::boolean, :search::text, :serial_prefix::text,
+                     :created_from::timestamptz,
+                     :created_to::timestamptz, :scheduled_from::timestamptz,
+                     :scheduled_to::timestamptz)
+)
+SELECT t.id, t.title, t.description, t.status, t.client_id, t.client_name, t.assignee_id,
+       t.assignee_email, t.scheduled_at, t.created_at, t.updated_at, t.device, t.address,
+       t.contact, me.passed AS caller_passed, total.rows AS total
+FROM me
+-- Never a full count: filters that ticket_counts keys (status, assignee) sum its counters (kept
+-- by the same transactions as the rows); any other filter counts at most 10,001 rows, enough to
+-- say "exactly n" or "more than 10,000". The CASE folds to one branch in each custom plan.
+LEFT JOIN LATERAL (
+    SELECT CASE
+        WHEN :search::text IS NULL AND :serial_prefix::text IS NULL AND :client_id::bigint IS NULL
+             AND :created_from::timestamptz IS NULL AND :created_to::timestamptz IS NULL
+             AND :scheduled_from::timestamptz IS NULL AND :scheduled_to::timestamptz IS NULL
+        THEN (SELECT least(coalesce(sum(k.tickets), 0), 10001)::bigint
+              FROM ticket_counts AS k
+              WHERE (:statuses::ticket_status[] IS NULL
+                     OR k.status = ANY (:statuses::ticket_status[]))
+                AND (:assignee_id::bigint IS NULL OR k.assignee_id = :assignee_id::bigint)
+                AND (NOT :unassigned::boolean OR k.assignee_id IS NULL))
+        ELSE (SELECT count(*) FROM (SELECT 1 FROM matching LIMIT 10001) AS capped)
+    END AS rows
+) AS total ON me.passed
+-- The page's ids in order: one branch per order (the others fold away, as the sort is a
+-- constant in each custom plan); each is total (ties by id) and walks its own index.
+LEFT JOIN LATERAL (
+    (SELECT id, row_number() OVER (ORDER BY created_at DESC, id DESC) AS position
+     FROM matching
+     WHERE :sort::text = '-created_at'
+       AND (created_at, id) < (:after_time::timestamptz, :after_id::bigint)
+     ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset)
+    UNION ALL
+    (SELECT id, row_number() OVER (ORDER BY created_at, id)
+     FROM matching
+     WHERE :sort::text = 'created_at'
+       AND (created_at, id) > (:after_time::timestamptz, :after_id::bigint)
+     ORDER BY created_at, id LIMIT :limit OFFSET :offset)
+    UNION ALL
+    (SELECT id, row_number() OVER (ORDER BY updated_at DESC, id DESC)
+     FROM matching
+     WHERE :sort::text = '-updated_at'
+       AND (updated_at, id) < (:after_time::timestamptz, :after_id::bigint)
+     ORDER BY updated_at DESC, id DESC LIMIT :limit OFFSET :offset)
+    UNION ALL
+    -- Unscheduled tickets last: their key is infinity (tickets_scheduled_idx's expression).
+    (SELECT id, row_number() OVER (ORDER BY coalesce(scheduled_at, 'infinity'), id)
+     FROM matching
+     WHERE :sort::text = 'scheduled_at'
+       AND (coalesce(scheduled_at, 'infinity'), id)
+           > (coalesce(:after_time::timestamptz, 'infinity'::timestamptz), :after_id::bigint)
+     ORDER BY coalesce(scheduled_at, 'infinity'), id LIMIT :limit OFFSET :offset)
+) AS page ON me.passed
+-- Then the page's rows as the API shows them (names and e-mails for these rows only).
+LEFT JOIN ticket_rows AS t ON t.id = page.id
+ORDER BY page.position;
+
+-- name: count_tickets
+-- Tickets per status and assignee among those the filters select, and whether the caller passed.
+-- Filters that ticket_counts keys (status, assignee) read its counters: a few hundred rows at
+-- any size. Any other filter counts the matching tickets through their indexes. The test is
+-- spelled out in both branches so each call's plan keeps only the branch that runs.
+WITH me AS MATERIALIZED (
+    SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
+        AS passed
+)
+SELECT c.status, c.assignee_id, c.tickets, me.passed AS caller_passed
+FROM me
+LEFT JOIN LATERAL (
+    SELECT k.status, k.assignee_id, sum(k.tickets)::bigint AS tickets
+    FROM ticket_counts AS k
+    WHERE (:search::text IS NULL AND :serial_prefix::text IS NULL AND :client_id::bigint IS NULL
+           AND :created_from::timestamptz IS NULL AND :created_to::timestamptz IS NULL
+           AND :scheduled_from::timestamptz IS NULL AND :scheduled_to::timestamptz IS NULL)
+      AND (:statuses::ticket_status[] IS NULL OR k.status = ANY (:statuses::ticket_status[]))
+      AND (:assignee_id::bigint IS NULL OR k.assignee_id = :assignee_id::bigint)
+      AND (NOT :unassigned::boolean OR k.assignee_id IS NULL)
+    GROUP BY k.status, k.assignee_id
+    HAVING sum(k.tickets) <> 0
+    UNION ALL
+    SELECT t.status, t.assignee_id, count(*)
+    FROM ticket_list(:statuses::ticket_status[], :assignee_id::bigint, :client_id::bigint,
+                     :unassigned::boolean, :search::text, :serial_prefix::text,
+                     :created_from::timestamptz,
+                     :created_to::timestamptz, :scheduled_from::timestamptz,
+                     :scheduled_to::timestamptz) AS t
+    WHERE NOT (:search::text IS NULL AND :serial_prefix::text IS NULL
+               AND :client_id::bigint IS NULL
+               AND :created_from::timestamptz IS NULL AND :created_to::timestamptz IS NULL
+               AND :scheduled_from::timestamptz IS NULL AND :scheduled_to::timestamptz IS NULL)
+    GROUP BY t.status, t.assignee_id
+) AS c ON me.passed
+ORDER BY c.status, c.assignee_id NULLS FIRST;
 
 -- name: get_ticket^
--- One ticket with its client's name and assignee's e-mail; `assignee_id` scopes a worker to their own.
-SELECT id, title, description, status, client_id, client_name, assignee_id, assignee_email,
-       scheduled_at, created_at, updated_at, device, address, contact
-FROM ticket_rows
-WHERE id = :id AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::bigint)
-  -- As in list_tickets, the caller's token check may ride along (null: already checked).
-  AND (:caller_id::bigint IS NULL OR EXISTS (
-      SELECT 1 FROM users AS me
-      WHERE me.id = :caller_id::bigint AND me.token_version = :caller_version
-        AND me.role = :caller_role::user_role AND me.active AND me.deleted_at IS NULL
-  ));
+-- One ticket with its client's name and assignee's e-mail (`assignee_id` scopes a worker), and whether the caller passed.
+WITH me AS MATERIALIZED (
+    SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
+        AS passed
+)
+SELECT t.id, t.title, t.description, t.status, t.client_id, t.client_name, t.assignee_id,
+       t.assignee_email, t.scheduled_at, t.created_at, t.updated_at, t.device, t.address,
+       t.contact, me.passed AS caller_passed
+FROM me
+LEFT JOIN LATERAL (
+    SELECT id, title, description, status, client_id, client_name, assignee_id, assignee_email,
+           scheduled_at, created_at, updated_at, device, address, contact
+    FROM ticket_rows
+    WHERE id = :id AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::bigint)
+) AS t ON me.passed;
 
 -- name: lock_ticket^
 -- The editable fields of a ticket, locked until the transaction ends; `assignee_id` scopes a worker, `expected` (If-Match) lists the versions accepted.
@@ -153,8 +242,23 @@ SET title = :title, description = :description, status = :status, client_id = :c
 WHERE id = :id;
 
 -- name: delete_ticket$
--- Delete a ticket (its history goes with it) if its version is one `expected` lists; returns its id, or nothing.
-DELETE FROM tickets WHERE id = :id AND (:expected::timestamptz[] IS NULL OR updated_at = ANY(:expected::timestamptz[])) RETURNING id;
+-- Delete a ticket if its version is one `expected` lists, leaving a tombstone and its history for reports; returns its id, or nothing.
+WITH gone AS (
+    DELETE FROM tickets
+    WHERE id = :id
+      AND (:expected::timestamptz[] IS NULL OR updated_at = ANY(:expected::timestamptz[]))
+    RETURNING id, title, description, status, device_kind, device_brand, device_model,
+              device_serial, address, client_id, assignee_id, scheduled_at, created_at, updated_at
+), tombstone AS (
+    INSERT INTO deleted_tickets (id, title, description, status, device_kind, device_brand,
+                                 device_model, device_serial, address, client_id, assignee_id,
+                                 scheduled_at, created_at, updated_at, deleted_by)
+    SELECT id, title, description, status, device_kind, device_brand, device_model,
+           device_serial, address, client_id, assignee_id, scheduled_at, created_at, updated_at,
+           :actor_id
+    FROM gone
+)
+SELECT id FROM gone;
 
 -- name: client_exists$
 -- Whether a client with this id exists.

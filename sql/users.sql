@@ -1,10 +1,9 @@
 -- Users: the admins and workers who log in.
 
 -- name: get_user_for_auth^
--- The active, undeleted user a token names, with the token version it must carry.
+-- The user a token (id, version) names while the token is still valid (staff_caller, as every read query checks it).
 SELECT id, email, role, token_version
-FROM users
-WHERE id = :id AND active AND deleted_at IS NULL;
+FROM staff_caller(:id, :token_version);
 
 -- name: get_login^
 -- The active, undeleted user with this e-mail, with what a login needs to check.
@@ -17,10 +16,19 @@ WHERE lower(email) = lower(:email) AND active AND deleted_at IS NULL;
 UPDATE users SET password_hash = :password_hash WHERE id = :id;
 
 -- name: get_user^
--- One undeleted user as the API shows it.
-SELECT id, email, display_name, role, active, created_at, updated_at
-FROM users
-WHERE id = :id AND deleted_at IS NULL;
+-- One undeleted user as the API shows it, and whether the caller passed (see list_tickets).
+WITH me AS MATERIALIZED (
+    SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
+        AS passed
+)
+SELECT u.id, u.email, u.display_name, u.role, u.active, u.created_at, u.updated_at,
+       me.passed AS caller_passed
+FROM me
+LEFT JOIN LATERAL (
+    SELECT id, email, display_name, role, active, created_at, updated_at
+    FROM users
+    WHERE id = :id AND deleted_at IS NULL
+) AS u ON me.passed;
 
 -- name: insert_user^
 -- Create a user; returns nothing when the e-mail is taken by an undeleted user.
@@ -30,16 +38,36 @@ ON CONFLICT (lower(email)) WHERE deleted_at IS NULL DO NOTHING
 RETURNING id, email, display_name, role, active, created_at, updated_at;
 
 -- name: list_users
--- A page of undeleted users, newest first, after a keyset position, optionally filtered.
-SELECT id, email, display_name, role, active, created_at, updated_at
-FROM users
-WHERE deleted_at IS NULL
-  AND (created_at, id) < (:after_created_at, :after_id)
-  AND (:role::user_role IS NULL OR role = :role)
-  -- :pattern is '%term%' with wildcards escaped; users_email_trgm_idx serves it.
-  AND (:pattern::text IS NULL OR email LIKE :pattern)
-ORDER BY created_at DESC, id DESC
-LIMIT :limit;
+-- A page of undeleted users in the `sort` order after a keyset position (or `offset` rows in), optionally filtered, with the total (to 10,001) and whether the caller passed.
+WITH me AS MATERIALIZED (
+    SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
+        AS passed
+)
+, matching AS NOT MATERIALIZED (
+    SELECT id, email, display_name, role, active, created_at, updated_at
+    FROM users
+    WHERE deleted_at IS NULL
+      AND (:role::user_role IS NULL OR role = :role::user_role)
+      -- :pattern is '%term%' with wildcards escaped; users_email_trgm_idx serves it.
+      AND (:pattern::text IS NULL OR email LIKE :pattern::text)
+)
+SELECT u.id, u.email, u.display_name, u.role, u.active, u.created_at, u.updated_at,
+       me.passed AS caller_passed, total.rows AS total
+FROM me
+LEFT JOIN LATERAL (
+    SELECT count(*) AS rows FROM (SELECT 1 FROM matching LIMIT 10001) AS capped
+) AS total ON me.passed
+-- One branch per order, as in list_tickets (SELECT * of the CTE: its columns are listed above).
+LEFT JOIN LATERAL (
+    (SELECT * FROM matching
+     WHERE :sort::text = '-created_at'
+       AND (created_at, id) < (:after_time::timestamptz, :after_id::bigint)
+     ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset)
+    UNION ALL
+    (SELECT * FROM matching
+     WHERE :sort::text = 'email' AND (email, id) > (:after_text::text, :after_id::bigint)
+     ORDER BY email, id LIMIT :limit OFFSET :offset)
+) AS u ON me.passed;
 
 -- name: lock_active_admins
 -- Lock every active admin (in id order), so two admins cannot remove the last two at once.
@@ -50,7 +78,7 @@ ORDER BY id
 FOR UPDATE;
 
 -- name: update_user^
--- Change the given fields (null keeps one; display_name changes when set_display_name) if the version is one `expected` lists; a new password or deactivation revokes tokens.
+-- Change the given fields (null keeps one; display_name changes when set_display_name) if the version is one `expected` lists; a new password, role or deactivation revokes tokens.
 UPDATE users SET
     email = coalesce(:email, email),
     display_name = CASE WHEN :set_display_name THEN :display_name ELSE display_name END,
@@ -58,7 +86,9 @@ UPDATE users SET
     role = coalesce(:role::user_role, role),
     active = coalesce(:active, active),
     token_version = token_version
-        + CASE WHEN :password_hash IS NOT NULL OR NOT coalesce(:active, true) THEN 1 ELSE 0 END,
+        + CASE WHEN :password_hash IS NOT NULL OR NOT coalesce(:active, true)
+                    OR :role::user_role <> role
+               THEN 1 ELSE 0 END,
     updated_at = now()
 WHERE id = :id AND deleted_at IS NULL AND (:expected::timestamptz[] IS NULL OR updated_at = ANY(:expected::timestamptz[]))
 RETURNING id, email, display_name, role, active, created_at, updated_at;

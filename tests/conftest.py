@@ -18,6 +18,9 @@ from crm.app import create_app
 from crm.settings import Settings
 from tests.api import Api
 
+# Notifications' real counterparts (an SMTP server, a webhook receiver) as fixtures.
+pytest_plugins = ["tests.notify_fixtures"]
+
 # Every table the migrations made (yoyo's own bookkeeping aside), so a new table starts empty too.
 APP_TABLES = """
 SELECT tablename FROM pg_tables

@@ -20,6 +20,7 @@ OPENAPI = OpenAPI.from_dict(
         extra_media_type_deserializers={
             "application/problem+json": json.loads,
             "application/yaml": yaml.safe_load,
+            "text/csv": lambda body: body.decode("utf-8"),
         }
     ),
 )

@@ -5,27 +5,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm.pagination import NEWEST
+from crm import orders
+from crm.pagination import Order
 from crm.queries import load_queries
 
 QUERIES = load_queries()
-# The demo admin, checked inside the query as a remembered caller is (crm.auth.gated).
-ADMIN = {"caller_id": 1, "caller_version": 1, "caller_role": "admin"}
+# The demo admin, remembered by the service and so checked inside each query (crm.auth.reader).
+ADMIN = {"caller_id": 1, "caller_version": 1, "caller_role": "admin", "caller_confirmed": False}
+FILTERS = {
+    "search": None,
+    "serial_prefix": None,
+    "statuses": None,
+    "assignee_id": None,
+    "client_id": None,
+    "unassigned": False,
+    "created_from": None,
+    "created_to": None,
+    "scheduled_from": None,
+    "scheduled_to": None,
+}
+SORTS = {order.name: order for order in orders.TICKETS}
+
+
+def _order(name: str) -> Order:
+    return SORTS[name]
 
 
 def list_sql(**filters: Any) -> tuple[str, list[Any]]:
-    """list_tickets, first page unless `after` (created_at, id) is given, default filters."""
-    after = filters.pop("after", NEWEST)
+    """list_tickets, first page unless `after` (its order's cursor key) is given.
+
+    `sort` picks the order (default newest first), `offset` a page number's rows.
+    """
+    order = _order(filters.pop("sort", "-created_at"))
+    after = filters.pop("after", order.start)
     params = {
-        "search": None,
-        "serial_prefix": None,
-        "statuses": None,
-        "assignee_id": None,
-        "client_id": None,
-        "unassigned": False,
-        "after_created_at": after[0],
-        "after_id": after[1],
+        **FILTERS,
+        **order.params(after),
         "limit": 21,
+        "offset": filters.pop("offset", 0),
         **ADMIN,
         **filters,
     }
@@ -33,9 +50,23 @@ def list_sql(**filters: Any) -> tuple[str, list[Any]]:
     return query.sql, [params[name] for name in query.params]
 
 
+def count_sql(**filters: Any) -> tuple[str, list[Any]]:
+    """count_tickets as GET /tickets/counts runs it (as the admin, filters as given)."""
+    params = {**FILTERS, **ADMIN, **filters}
+    query = QUERIES["count_tickets"]
+    return query.sql, [params[name] for name in query.params]
+
+
 def comments_sql(ticket_id: int) -> tuple[str, list[Any]]:
     """list_comments as GET /tickets/{id}/comments runs it for the admin (first page)."""
-    params = {"ticket_id": ticket_id, "assignee_id": None, "after_id": 0, "limit": 21, **ADMIN}
+    params = {
+        "ticket_id": ticket_id,
+        "assignee_id": None,
+        "after_id": 0,
+        "limit": 21,
+        "offset": 0,
+        **ADMIN,
+    }
     query = QUERIES["list_comments"]
     return query.sql, [params[name] for name in query.params]
 
@@ -57,3 +88,11 @@ def get_sql(ticket_id: int, **scope: Any) -> tuple[str, list[Any]]:
     params = {"id": ticket_id, "assignee_id": None, **ADMIN, **scope}
     query = QUERIES["get_ticket"]
     return query.sql, [params[name] for name in query.params]
+
+
+def never_runs(plan: dict[str, Any]) -> bool:
+    """Whether a plan branch is cut off by a false one-time filter (another `sort`'s branch)."""
+    if plan.get("One-Time Filter") == "false":
+        return True
+    children = plan.get("Plans", [])
+    return len(children) == 1 and never_runs(children[0])

@@ -65,7 +65,12 @@ async def test_search_finds_a_client_by_name_email_or_phone_in_any_format(api: A
     await make_client(api, name="Taras", phone="+380501234567", email="taras@mail.test")
     reply = await api.get("/clients", token=token, params={"q": q})
     assert reply.status == 200
-    assert reply.body == {"items": [_client(reply.body["items"][0], **OLENA)], "next_cursor": None}
+    assert reply.body == {
+        "items": [_client(reply.body["items"][0], **OLENA)],
+        "next_cursor": None,
+        "total": 1,
+        "total_exact": True,
+    }
     assert reply.body["items"][0]["id"] == olena["id"]
 
 
@@ -74,7 +79,7 @@ async def test_search_treats_wildcards_literally_and_may_find_nothing(api: Api) 
     await make_client(api, name="Ivan Petrenko")
     for q in ("%", "I_an", "nobody"):
         reply = await api.get("/clients", token=token, params={"q": q})
-        assert reply.body == {"items": [], "next_cursor": None}, q
+        assert reply.body == {"items": [], "next_cursor": None, "total": 0, "total_exact": True}, q
     everyone = await api.get("/clients", token=token, params={"q": "  "})
     assert len(everyone.body["items"]) == 1
 

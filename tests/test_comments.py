@@ -46,7 +46,12 @@ async def test_staff_comment_is_created_listed_and_read_with_its_author(
     assert reply.headers["Location"] == f"/tickets/{ticket}/comments/1"
     assert (await api.get(reply.headers["Location"], token=admin_token)).body == comment
     listed = await api.get(f"/tickets/{ticket}/comments", token=admin_token)
-    assert listed.body == {"items": [comment], "next_cursor": None}
+    assert listed.body == {
+        "items": [comment],
+        "next_cursor": None,
+        "total": 1,
+        "total_exact": True,
+    }
     assert [dict(r) for r in await check(api, "comment_events", ticket_id=ticket)] == [
         {
             "kind": "commented",
@@ -64,6 +69,8 @@ async def test_comments_list_oldest_first_page_by_page_and_empty_when_none(
     assert (await api.get(f"/tickets/{ticket}/comments", token=token)).body == {
         "items": [],
         "next_cursor": None,
+        "total": 0,
+        "total_exact": True,
     }
     for n in range(3):
         await _comment(api, ticket, admin_token, f"note {n}", "internal")
@@ -74,6 +81,9 @@ async def test_comments_list_oldest_first_page_by_page_and_empty_when_none(
     bodies = [c["body"] for c in first.body["items"] + rest.body["items"]]
     assert bodies == ["note 0", "note 1", "note 2"]
     assert rest.body["next_cursor"] is None and "Link" in first.headers
+    assert (first.body["total"], rest.body["total"]) == (3, 3)
+    second = await api.get(f"/tickets/{ticket}/comments?page_size=2&page=2", token=token)
+    assert second.body["items"] == rest.body["items"]
 
 
 async def test_display_name_is_the_author_name_staff_see(api: Api, admin_token: str) -> None:

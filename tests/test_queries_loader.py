@@ -54,9 +54,10 @@ def test_duplicate_names_across_files_fail_loading(tmp_path: Path) -> None:
 
 
 async def test_a_query_refuses_missing_or_extra_parameters() -> None:
-    query = load_queries()["get_user"]
-    with pytest.raises(TypeError, match=r"missing \['id'\], unexpected \['user_id'\]"):
-        await query(None, user_id=1)
+    query = load_queries()["get_client"]
+    caller = {"caller_id": 1, "caller_version": 1, "caller_role": "admin", "caller_confirmed": True}
+    with pytest.raises(TypeError, match=r"missing \['id'\], unexpected \['client_id'\]"):
+        await query(None, client_id=1, **caller)
 
 
 def test_the_serving_app_does_not_load_demo_queries() -> None:
@@ -67,7 +68,7 @@ def test_the_serving_app_does_not_load_demo_queries() -> None:
 def test_every_query_the_code_calls_exists_and_every_query_is_called() -> None:
     queries = {q.name: q for q in [*load_queries(), *load_queries(DEMO_SQL_DIR)]}
     code = "\n".join(p.read_text() for p in CRM.rglob("*.py") if p.name != "queries.py")
-    names = set(re.findall(r"(?:QUERIES\]|queries|load_queries\(\))\.(\w+)\(", code))
+    names = set(re.findall(r"(?:QUERIES\]|queries|load_queries\(\))\.(\w+)(?:\(|\.stream\()", code))
     assert names, "no query calls found"
     assert sorted(name for name in names if name not in queries) == []
     assert sorted(name for name in queries if name not in names) == []

@@ -112,3 +112,51 @@ def test_operations_settings_are_read() -> None:
 def test_production_with_a_real_secret_starts() -> None:
     settings = Settings.from_env({"ENV": "production", "JWT_SECRET": LONG_SECRET, "PORT": "9000"})
     assert (settings.is_local, settings.port, settings.jwt_secret) == (False, 9000, LONG_SECRET)
+
+
+def test_notification_settings_are_read(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "CRM_DATA_DIR": str(tmp_path),
+            "SMTP_URL": "smtp://crm:p%40ss@mail.example.com:587",
+            "SMTP_FROM": "Мастерская <crm@shop.example>",
+            "PUBLIC_BASE_URL": "https://crm.shop.example/",
+            "OUTBOX_IN_SERVE": "false",
+            "OUTBOX_RETRY_BASE_SECONDS": "30",
+            "OUTBOX_RETRY_MAX_SECONDS": "3600",
+            "OUTBOX_MAX_ATTEMPTS": "5",
+            "WEBHOOK_TIMEOUT_SECONDS": "3",
+        }
+    )
+    assert (settings.smtp_url, settings.smtp_from, settings.base_url) == (
+        "smtp://crm:p%40ss@mail.example.com:587",
+        "Мастерская <crm@shop.example>",
+        "https://crm.shop.example",
+    )
+    assert (settings.deliver_in_serve, settings.outbox_max_attempts) == (False, 5)
+    assert (settings.outbox_retry_base_seconds, settings.outbox_retry_max_seconds) == (30, 3600)
+    assert settings.webhook_timeout_seconds == 3
+    defaults = Settings.from_env({"CRM_DATA_DIR": str(tmp_path), "PORT": "8080"})
+    assert (defaults.smtp_url, defaults.deliver_in_serve) == (None, True)
+    assert defaults.base_url == "http://127.0.0.1:8080"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SMTP_URL", "mail.example.com:587",
+         "SMTP_URL must look like smtp://user:password@host:587 (or smtps://)"),
+        ("SMTP_URL", "http://mail.example.com",
+         "SMTP_URL must look like smtp://user:password@host:587 (or smtps://)"),
+        ("PUBLIC_BASE_URL", "crm.example.com",
+         "PUBLIC_BASE_URL must be an http:// or https:// URL, got 'crm.example.com'"),
+        ("OUTBOX_IN_SERVE", "maybe", "OUTBOX_IN_SERVE must be true or false, got 'maybe'"),
+        ("OUTBOX_MAX_ATTEMPTS", "0", "OUTBOX_MAX_ATTEMPTS must be between 1 and 100, got 0"),
+    ],
+)  # fmt: skip
+def test_bad_notification_settings_name_the_variable(
+    tmp_path: Path, name: str, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env({"CRM_DATA_DIR": str(tmp_path), name: value})
+    assert str(error.value) == message

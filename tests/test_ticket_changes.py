@@ -251,14 +251,3 @@ async def test_admin_creates_an_assigned_ticket_and_workers_cannot(
         "/tickets", {"title": "x", "client_id": 999, "assignee_id": 998}, token=admin_token
     )
     assert reply.status == 422 and len(reply.body["errors"]) == 2
-
-
-async def test_admin_deletes_a_ticket_with_its_history(api: Api, admin_token: str) -> None:
-    created = await api.post(
-        "/tickets", {"title": "t", "client_id": await new_client(api)}, token=admin_token
-    )
-    ticket = created.body["id"]
-    assert (await api.delete(f"/tickets/{ticket}", token=admin_token)).status == 204
-    assert await check(api, "ticket_row", id=ticket) is None
-    assert await _events(api, ticket) == []
-    assert (await api.get(f"/tickets/{ticket}", token=admin_token)).status == 404

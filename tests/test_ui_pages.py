@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from crm.handlers.ui import CONTENT_SECURITY_POLICY, PAGES_DIR, STATIC_DIR
-from tests.api import Api
+from tests.api import Api, problem
 
 PAGES = {
     "/ui": "request.html",
@@ -147,3 +147,8 @@ def test_both_catalogues_say_every_message_the_pages_use() -> None:
     assert sorted(used - set(en)) == []
     for key, text in en.items():
         assert set(re.findall(r"\{(\w+)\}", text)) == set(re.findall(r"\{(\w+)\}", ru[key])), key
+
+
+async def test_a_ticket_page_for_an_id_that_cannot_exist_is_404(api: Api) -> None:
+    reply = await api.get(f"/ui/tickets/{2**63}")
+    assert problem(reply, 404)["detail"] == "Ticket not found."

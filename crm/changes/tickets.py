@@ -9,7 +9,8 @@ from typing import Any
 from crm.convert import iso
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
 from crm.http.etags import precondition_failed
-from crm.models import DEVICE_COLUMNS, Role, TicketPatch, TicketStatus
+from crm.models import DEVICE_COLUMNS, Caller, EventType, Role, TicketPatch, TicketStatus
+from crm.notify.events import queue_event
 from crm.queries import Queries
 from crm.rules import forbidden_fields, transition_error
 
@@ -19,7 +20,7 @@ EDITED = ("title", "description", "scheduled_at", "client_id", *DEVICE_COLUMNS.v
 async def change_ticket(
     pool: Any,
     queries: Queries,
-    caller: dict[str, Any],
+    caller: Caller,
     ticket_id: int,
     patch: TicketPatch,
     present: Collection[str],
@@ -31,8 +32,8 @@ async def change_ticket(
 
     404, 403, 409, 412 or 422 when refused. A null `device` clears all four of its parts.
     """
-    role = Role(caller["role"])
-    scope = caller["id"] if role == Role.WORKER else None
+    role = caller.role
+    scope = caller.id if role == Role.WORKER else None
     async with pool.acquire() as conn, conn.transaction():
         old = await queries.lock_ticket(conn, id=ticket_id, assignee_id=scope, expected=expected)
         if old is None:
@@ -53,7 +54,13 @@ async def change_ticket(
         await _check_references(conn, queries, old, new)
         await queries.update_ticket(conn, **new)
         for event in _events(dict(old), new):
-            await queries.add_event(conn, ticket_id=ticket_id, actor_id=caller["id"], **event)
+            await queries.add_event(conn, ticket_id=ticket_id, actor_id=caller.id, **event)
+        if new["status"] != old["status"]:
+            await queue_event(
+                conn, queries, EventType.STATUS_CHANGED, ticket_id, previous_status=old["status"]
+            )
+        if new["assignee_id"] not in (None, old["assignee_id"]):
+            await queue_event(conn, queries, EventType.ASSIGNED, ticket_id)
 
 
 def _column_values(

@@ -7,30 +7,34 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from crm import rules
+from crm import orders, rules
 from crm.app_keys import CURSOR_SECRET, POOL, QUERIES, READ_POOL
-from crm.auth import require
+from crm.auth import admitted, reader, require
 from crm.convert import Search, phone_search
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
 from crm.http.etags import if_match, precondition_failed, tagged
 from crm.http.requests import path_id, query_params, query_value, read_body, read_patch
-from crm.http.responses import created, found, page_response
+from crm.http.responses import as_item, created, found, page_response
 from crm.models import Client, ClientPatch, NewClient, Role
-from crm.pagination import after_newest, contains, page_request
+from crm.pagination import contains, page_request
 
 FIELDS = ("name", "phone", "email", "comment")
 HAS_TICKETS = "The client has tickets; a client is never deleted with its tickets."
 
 
 async def list_clients(request: web.Request) -> web.Response:
-    """A page of clients, newest first; `q` matches name, e-mail or phone digits."""
-    await require(request, Role.ADMIN)
-    app, query = request.app, query_params(request, {"q"})
+    """A page of clients in the asked order; `q` matches name, e-mail or phone digits."""
+    app = request.app
+    read = await reader(request, Role.ADMIN, replica=app[READ_POOL] is not app[POOL])
+    query = query_params(request, {"q", "sort"})
     q = query_value(query, "q", Search) or None
-    page = page_request(query, app[CURSOR_SECRET], "clients", {"q": q})
+    page = page_request(query, app[CURSOR_SECRET], "clients", {"q": q}, orders.CLIENTS)
     pattern = contains(phone_search(q) if q else None)
-    rows = await app[QUERIES].list_clients(app[READ_POOL], pattern=pattern, **after_newest(page))
-    return page_response(request, page, rows, lambda row: Client(**row), app[CURSOR_SECRET])
+    rows = await app[QUERIES].list_clients(
+        app[READ_POOL], pattern=pattern, **page.params(), **read.params()
+    )
+    admitted(request, rows[0])
+    return page_response(request, query, page, rows, as_item(Client), app[CURSOR_SECRET])
 
 
 async def create_client(request: web.Request) -> web.Response:
@@ -45,10 +49,10 @@ async def create_client(request: web.Request) -> web.Response:
 
 async def get_client(request: web.Request) -> web.Response:
     """One client."""
-    await require(request, Role.ADMIN)
+    read = await reader(request, Role.ADMIN)
     app = request.app
-    row = await app[QUERIES].get_client(app[POOL], id=path_id(request, "Client"))
-    return tagged(found(row, Client, "Client"), row["updated_at"])
+    row = await app[QUERIES].get_client(app[POOL], id=path_id(request, "Client"), **read.params())
+    return tagged(found(admitted(request, row), Client, "Client"), row["updated_at"])
 
 
 async def update_client(request: web.Request) -> web.Response:

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 from aiohttp import web
 
+from crm import orders
 from crm.app_keys import CURSOR_SECRET, POOL, QUERIES
-from crm.auth import gated, require
+from crm.auth import admitted, reader, require
 from crm.errors import Problem, not_found
 from crm.http.requests import path_id, query_params, read_body
-from crm.http.responses import found, json_response, page_response
-from crm.models import CommentEdit, NewComment, Role, TicketComment
-from crm.pagination import PageRequest, page_request
+from crm.http.responses import as_dict, found, json_response, page_response
+from crm.models import (
+    Caller,
+    CommentEdit,
+    EventType,
+    NewComment,
+    Role,
+    TicketComment,
+    Visibility,
+)
+from crm.notify.events import comment_payload, queue_event
+from crm.pagination import page_request
 from crm.rules import comment_edit_refusal
 
+# Rows go to JSON as they are: list_comments selects TicketComment's fields as JSON shows them.
+COMMENT_JSON = as_dict(TicketComment)
 
-def _scope(caller: dict[str, Any]) -> int | None:
+
+def _scope(caller: Caller) -> int | None:
     """Workers comment only on tickets assigned to them; admins on all."""
-    return caller["id"] if caller["role"] == Role.WORKER else None
+    return caller.id if caller.role is Role.WORKER else None
 
 
 def _comment_id(request: web.Request) -> int:
@@ -28,30 +39,21 @@ def _comment_id(request: web.Request) -> int:
 async def list_comments(request: web.Request) -> web.Response:
     """A page of a ticket's comments, oldest first (one round trip with the caller's check)."""
     app = request.app
+    read = await reader(request)
     ticket_id = path_id(request, "Ticket")
-
-    async def fetch(caller: dict[str, Any], gate: dict[str, Any]) -> tuple[Any, PageRequest]:
-        # Read inside the gate: a dead token gets its 401 before a bad cursor's 400.
-        query = query_params(request, ())
-        page = page_request(query, app[CURSOR_SECRET], "comments", {"ticket_id": ticket_id})
-        rows = await app[QUERIES].list_comments(
-            app[POOL],
-            ticket_id=ticket_id,
-            assignee_id=_scope(caller),
-            after_id=page.after[0] if page.after else 0,
-            limit=page.size + 1,
-            **gate,
-        )
-        return rows, page
-
-    rows, page = await gated(request, fetch, lambda result: not result[0])
-    if not rows:
+    query = query_params(request, ())
+    secret = app[CURSOR_SECRET]
+    page = page_request(query, secret, "comments", {"ticket_id": ticket_id}, orders.EVENTS)
+    rows = await app[QUERIES].list_comments(
+        app[POOL],
+        ticket_id=ticket_id,
+        assignee_id=read.own_tickets,
+        **page.params(),
+        **read.params(),
+    )
+    if not admitted(request, rows[0])["ticket_found"]:
         raise not_found("Ticket")
-    # A ticket with no (further) comments comes back as one row without a comment.
-    comments = [row for row in rows if row["id"] is not None]
-    key = lambda row: (row["id"],)  # noqa: E731
-    # Rows go to JSON as they are: list_comments selects exactly TicketComment's fields, in order.
-    return page_response(request, page, comments, dict, app[CURSOR_SECRET], key=key)
+    return page_response(request, query, page, rows, COMMENT_JSON, secret)
 
 
 async def create_comment(request: web.Request) -> web.Response:
@@ -70,11 +72,16 @@ async def create_comment(request: web.Request) -> web.Response:
         comment_id = await queries.insert_comment(
             conn,
             ticket_id=ticket_id,
-            author_id=caller["id"],
+            author_id=caller.id,
             visibility=body.visibility.value,
             body=body.body,
         )
         row = await queries.get_comment(conn, id=comment_id, ticket_id=ticket_id)
+        if body.visibility == Visibility.PUBLIC:
+            # The customer (and subscribers) hear of public replies; internal notes stay inside.
+            await queue_event(
+                conn, queries, EventType.PUBLIC_COMMENT, ticket_id, comment=comment_payload(row)
+            )
     location = app.router["get_ticket_comment"].url_for(
         id=str(ticket_id), comment_id=str(comment_id)
     )
@@ -109,9 +116,9 @@ async def edit_comment(request: web.Request) -> web.Response:
         if old is None:
             raise not_found("Comment")
         author, editable = old["author_id"], old["editable"]
-        if refusal := comment_edit_refusal(cast(int, caller["id"]), author, editable):
+        if refusal := comment_edit_refusal(caller.id, author, editable):
             raise Problem(*refusal)
-        await queries.edit_comment(conn, id=comment_id, body=body.body, actor_id=caller["id"])
+        await queries.edit_comment(conn, id=comment_id, body=body.body, actor_id=caller.id)
         row = await queries.get_comment(conn, id=comment_id, ticket_id=ticket_id)
     return json_response(TicketComment(**row))
 
@@ -122,7 +129,7 @@ async def delete_comment(request: web.Request) -> web.Response:
     ticket_id, comment_id = path_id(request, "Ticket"), _comment_id(request)
     app = request.app
     deleted = await app[QUERIES].delete_comment(
-        app[POOL], id=comment_id, ticket_id=ticket_id, actor_id=caller["id"]
+        app[POOL], id=comment_id, ticket_id=ticket_id, actor_id=caller.id
     )
     if deleted is None:
         raise not_found("Comment")

@@ -17,11 +17,14 @@ from crm.http.requests import read_body, read_json
 from crm.http.responses import json_response
 from crm.models import (
     CustomerComment,
+    EventType,
     PublicTicketCreated,
     PublicTicketRequest,
     PublicTicketStatus,
     device_columns,
 )
+from crm.notify.events import comment_payload, queue_event
+from crm.notify.language import customer_language
 from crm.rules import customer_comment_refusal
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -73,9 +76,11 @@ async def create_public_ticket(request: web.Request) -> web.Response:
             description=body.description or None,
             scheduled_at=body.scheduled_at,
             tracking_token=secrets.token_urlsafe(24),
+            customer_language=customer_language(request.headers.get("Accept-Language")),
             address=body.address,
             **device_columns(body.device),
         )
+        await queue_event(conn, queries, EventType.TICKET_CREATED, row["id"])
         created = dump(PublicTicketCreated(**row))
         if key is not None:
             await queries.save_idempotent_response(
@@ -137,6 +142,13 @@ async def create_customer_comment(request: web.Request) -> web.Response:
             conn, ticket_id=ticket["id"], author_id=None, visibility="public", body=body.body
         )
         row = await queries.get_comment(conn, id=comment_id, ticket_id=ticket["id"])
+        await queue_event(
+            conn,
+            queries,
+            EventType.CUSTOMER_COMMENT,
+            ticket["id"],
+            comment=comment_payload(row),
+        )
     comment = {
         "id": row["id"],
         "body": row["body"],

@@ -10,7 +10,7 @@ from crm.changes import users
 from crm.errors import FieldError, ValidationFailed, not_found, unauthorized
 from crm.http.proxy import client_address
 from crm.http.requests import read_body
-from crm.http.responses import created, json_response
+from crm.http.responses import created, found, json_response
 from crm.models import AccessToken, LoginRequest, RegisterRequest, User
 
 
@@ -41,9 +41,9 @@ async def login(request: web.Request) -> web.Response:
 
 async def me(request: web.Request) -> web.Response:
     """The user the token belongs to."""
-    caller = await auth.require(request)
-    row = await request.app[QUERIES].get_user(request.app[POOL], id=caller["id"])
-    return json_response(User(**row))
+    read = await auth.reader(request)
+    row = await request.app[QUERIES].get_user(request.app[POOL], id=read.caller.id, **read.params())
+    return found(auth.admitted(request, row), User, "User")
 
 
 async def register(request: web.Request) -> web.Response:

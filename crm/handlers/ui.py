@@ -44,7 +44,15 @@ request_form = _page("request.html")
 track_page = _page("track.html")
 login_page = _page("login.html")
 tickets_page = _page("tickets.html")
-ticket_page = _page("ticket.html")
+_ticket_page = _page("ticket.html")
+
+
+async def ticket_page(request: web.Request) -> web.StreamResponse:
+    """The UI page ticket.html for an id that can exist; any other is a 404 problem."""
+    path_id(request, "Ticket")
+    return await _ticket_page(request)
+
+
 users_page = _page("users.html")
 clients_page = _page("clients.html")
 

@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from aiohttp import web
 
+from crm import orders
 from crm.app_keys import CURSOR_SECRET, PASSWORDS, POOL, QUERIES, READ_POOL
-from crm.auth import require
+from crm.auth import admitted, reader, require
 from crm.changes import users
 from crm.convert import Search
 from crm.errors import not_found
 from crm.http.etags import if_match, tagged
 from crm.http.requests import path_id, query_params, query_value, read_body, read_patch
-from crm.http.responses import created, found, page_response
+from crm.http.responses import as_item, created, found, page_response
 from crm.models import NewUser, Role, User, UserPatch
-from crm.pagination import after_newest, contains, page_request
+from crm.pagination import contains, page_request
 
 
 async def list_users(request: web.Request) -> web.Response:
-    """A page of users, newest first, filtered by e-mail substring and role."""
-    await require(request, Role.ADMIN)
-    app, query = request.app, query_params(request, {"q", "role"})
+    """A page of users in the asked order, filtered by e-mail substring and role, with the total."""
+    app = request.app
+    read = await reader(request, Role.ADMIN, replica=app[READ_POOL] is not app[POOL])
+    query = query_params(request, {"q", "role", "sort"})
     q, role = query_value(query, "q", Search) or None, query_value(query, "role", Role)
-    page = page_request(query, app[CURSOR_SECRET], "users", {"q": q, "role": role})
+    page = page_request(query, app[CURSOR_SECRET], "users", {"q": q, "role": role}, orders.USERS)
     rows = await app[QUERIES].list_users(
-        app[READ_POOL], role=role, pattern=contains(q), **after_newest(page)
+        app[READ_POOL], role=role, pattern=contains(q), **page.params(), **read.params()
     )
-    return page_response(request, page, rows, lambda row: User(**row), app[CURSOR_SECRET])
+    admitted(request, rows[0])
+    return page_response(request, query, page, rows, as_item(User), app[CURSOR_SECRET])
 
 
 async def create_user(request: web.Request) -> web.Response:
@@ -49,10 +50,10 @@ async def create_user(request: web.Request) -> web.Response:
 
 async def get_user(request: web.Request) -> web.Response:
     """One user."""
-    await require(request, Role.ADMIN)
+    read = await reader(request, Role.ADMIN)
     app = request.app
-    row = await app[QUERIES].get_user(app[POOL], id=path_id(request, "User"))
-    return tagged(found(row, User, "User"), row["updated_at"])
+    row = await app[QUERIES].get_user(app[POOL], id=path_id(request, "User"), **read.params())
+    return tagged(found(admitted(request, row), User, "User"), row["updated_at"])
 
 
 async def update_user(request: web.Request) -> web.Response:
@@ -65,7 +66,7 @@ async def update_user(request: web.Request) -> web.Response:
         app[POOL],
         app[QUERIES],
         app[PASSWORDS],
-        cast(int, caller["id"]),
+        caller.id,
         user_id,
         body,
         given,
@@ -79,7 +80,7 @@ async def delete_user(request: web.Request) -> web.Response:
     caller = await require(request, Role.ADMIN)
     user_id = path_id(request, "User")
     app = request.app
-    caller_id, expected = cast(int, caller["id"]), if_match(request)
-    if not await users.delete_user(app[POOL], app[QUERIES], caller_id, user_id, expected):
+    expected = if_match(request)
+    if not await users.delete_user(app[POOL], app[QUERIES], caller.id, user_id, expected):
         raise not_found("User")
     return web.Response(status=204)

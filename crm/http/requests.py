@@ -5,19 +5,21 @@ from __future__ import annotations
 import asyncio
 import enum
 import json
+import re
 from collections.abc import Collection, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import attrs
 from aiohttp import web
 from aiohttp.http_exceptions import ContentEncodingError
 from aiohttp.web_protocol import RequestPayloadError
-from multidict import MultiMapping
+from multidict import MultiDict
 
 from crm.app_keys import SETTINGS
 from crm.convert import MAX_ID, converter, field_errors, structure, whole_number
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
-from crm.pagination import PAGING
+from crm.pagination import PAGING, clean_query
 
 T = TypeVar("T")
 E = TypeVar("E", bound=enum.Enum)
@@ -112,8 +114,8 @@ def _encodable(data: Any) -> bool:
 
 def query_params(
     request: web.Request, allowed: Iterable[str], repeatable: Iterable[str] = ()
-) -> MultiMapping[str]:
-    """The query string, refusing (400) unknown parameters and repeats of single-valued ones."""
+) -> MultiDict[str]:
+    """The query string without empty values, refusing (400) unknown parameters and repeats."""
     query = request.query
     allowed, repeatable = set(allowed) | PAGING, set(repeatable)
     for name in query:
@@ -126,7 +128,7 @@ def query_params(
             raise Problem(400, f"Query parameter '{name}' contains a NUL character.")
         if not all(_encodable(value) for value in query.getall(name)):
             raise Problem(400, f"Query parameter '{name}' is not valid UTF-8.")
-    return query
+    return clean_query(query)
 
 
 def _invalid(name: str, message: str) -> ValidationFailed:
@@ -171,3 +173,38 @@ def query_value(query: Mapping[str, str], name: str, cls: Any) -> Any:
         return converter.structure(query[name], cls)
     except Exception as exc:
         raise ValidationFailed(field_errors(exc, name), "Invalid query parameter.") from None
+
+
+# RFC 3339: a date, a time and an offset (Z or ±hh:mm). A '+' sent unencoded in a URL arrives as
+# a space, so a space before the offset reads as '+'.
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(?P<offset>[Zz]|[+\- ]\d{2}:\d{2})$"
+)
+
+
+def time_param(query: Mapping[str, str], name: str) -> datetime | None:
+    """An RFC 3339 date-time with an offset, as UTC; None when absent; 422 otherwise."""
+    raw = query.get(name)
+    if raw is None:
+        return None
+    match = _RFC3339.match(raw)
+    if match and match["offset"] == " " + match["offset"][1:]:
+        raw = raw[: match.start("offset")] + "+" + raw[match.start("offset") + 1 :]
+    try:
+        if not match:
+            raise ValueError
+        return datetime.fromisoformat(raw).astimezone(UTC)
+    except ValueError:
+        raise _invalid(
+            name, "must be an RFC 3339 date-time with an offset, e.g. 2025-01-14T10:00:00+03:00"
+        ) from None
+
+
+def time_range(
+    query: Mapping[str, str], start: str, end: str
+) -> tuple[datetime | None, datetime | None]:
+    """A half-open range [start, end) of two optional time parameters; 422 when start > end."""
+    low, high = time_param(query, start), time_param(query, end)
+    if low is not None and high is not None and low > high:
+        raise _invalid(start, f"must not be after {end}")
+    return low, high

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import attrs
 from aiohttp import web
+from multidict import MultiMapping
 
 from crm.convert import json_dumps
 from crm.errors import not_found
-from crm.pagination import PageRequest, newest_first, page_body
+from crm.pagination import PageRequest, page_body
 
 
 def json_response(
@@ -26,27 +28,42 @@ def json_response(
 
 
 def found(row: Any, cls: Callable[..., Any], what: str) -> web.Response:
-    """The database row as `cls` in JSON, or a 404 naming `what` when there is no row."""
-    if row is None:
+    """The database row as `cls` in JSON, or a 404 naming `what` when there is no row (or id)."""
+    if row is None or row["id"] is None:
         raise not_found(what)
-    return json_response(cls(**row))
+    return json_response(as_item(cls)(row))
 
 
 def created(request: web.Request, row: Any, cls: Callable[..., Any], route: str) -> web.Response:
     """201 with the new row as `cls` and a Location built from the named route `route`."""
     location = request.app.router[route].url_for(id=str(row["id"]))
-    return json_response(cls(**row), status=201, headers={"Location": str(location)})
+    return json_response(as_item(cls)(row), status=201, headers={"Location": str(location)})
+
+
+def as_item(cls: Callable[..., Any]) -> Callable[[Any], Any]:
+    """Row to `cls`, taking `cls`'s fields by name (read queries add columns of their own)."""
+    names = _field_names(cls)
+    return lambda row: cls(**{name: row[name] for name in names})
+
+
+def as_dict(cls: Callable[..., Any]) -> Callable[[Any], dict[str, Any]]:
+    """Row to a dict of `cls`'s fields: for rows whose values are already what JSON shows."""
+    names = _field_names(cls)
+    return lambda row: {name: row[name] for name in names}
+
+
+def _field_names(cls: Any) -> tuple[str, ...]:
+    return tuple(field.name for field in attrs.fields(cls))
 
 
 def page_response(
     request: web.Request,
+    query: MultiMapping[str],
     page: PageRequest,
     rows: Sequence[Any],
     item: Callable[[Any], Any],
     secret: bytes,
-    key: Callable[[Any], Sequence[Any]] | None = None,
 ) -> web.Response:
-    """The list response: `{"items", "next_cursor"}` with each row as `item(row)`, and Link."""
-    items, cursor, headers = page_body(request, page, rows, key or newest_first, secret)
-    body = {"items": [item(row) for row in items], "next_cursor": cursor}
+    """The list response: `{"items", "next_cursor", "total", "total_exact"}` and Link."""
+    body, headers = page_body(request, query, page, rows, item, secret)
     return json_response(body, headers=headers)

@@ -7,8 +7,8 @@ SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM clients)
 
 -- name: demo_clear!
 -- Delete every row of every table, restarting the ids (only when forced).
-TRUNCATE users, clients, tickets, ticket_events, ticket_comments, idempotency_keys
-    RESTART IDENTITY CASCADE;
+TRUNCATE users, clients, tickets, ticket_events, ticket_comments, deleted_tickets,
+    report_daily_counts, ticket_milestones, idempotency_keys RESTART IDENTITY CASCADE;
 
 -- name: demo_set_aside_indexes!
 -- Drop the secondary indexes and constraints of the filled tables for a fast bulk load, keeping their definitions.
@@ -261,8 +261,10 @@ FROM tickets AS t
 CROSS JOIN LATERAL (
     VALUES
         (1, true, NULL::bigint, 'created', NULL, 'new', NULL::bigint, t.created_at),
+        -- A quarter of the way to the last change (at creation for a new ticket): always
+        -- before work starts and before the close, whose credit goes to this assignment.
         (2, t.assignee_id IS NOT NULL, 1::bigint, 'assigned', NULL, NULL, t.assignee_id,
-         t.created_at + interval '1 hour'),
+         t.created_at + (t.updated_at - t.created_at) / 4),
         (3, t.status IN ('in_progress', 'done'), t.assignee_id, 'status_changed', 'new',
          'in_progress', NULL, t.created_at + (t.updated_at - t.created_at) / 2),
         (4, t.status = 'done', t.assignee_id, 'status_changed', 'in_progress', 'done', NULL,

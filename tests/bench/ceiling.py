@@ -50,8 +50,10 @@ def _rows(rows: list[Any]) -> web.Response:
 
 
 def make_app(url: str, spec: dict[str, Any]) -> web.Application:
-    """The bare app for `spec`: {name: {"sql", "args", "body", "plain", "plain_args"}}."""
+    """The bare app for `spec`: {name: {"sql", "args", "id_at", "body", "plain", "plain_args"}}."""
     ours = {name: (s["sql"], _decode_args(s["args"])) for name, s in spec.items()}
+    # Where our SQL takes the rotated id (the plainest SQL takes it first).
+    id_at = {name: s["id_at"] for name, s in spec.items()}
     plain = {
         name: (PLAIN[s["plain"]].sql, s["plain_args"]) for name, s in spec.items() if s["plain"]
     }
@@ -62,8 +64,9 @@ def make_app(url: str, spec: dict[str, Any]) -> web.Application:
 
     async def run(request: web.Request, queries: dict[str, tuple[str, list[Any]]]) -> Any:
         text, args = queries[request.match_info["name"]]
-        if "id" in request.query:  # rotate the first argument as the real scenario does
-            args = [type(args[0])(request.query["id"]), *args[1:]]
+        if "id" in request.query:  # rotate the id argument as the real scenario does
+            at = id_at[request.match_info["name"]] if queries is ours else 0
+            args = [*args[:at], type(args[at])(request.query["id"]), *args[at + 1 :]]
         pool = request.app[POOL] if queries is ours else request.app[PLAIN_POOL]
         return await pool.fetch(text, *args)
 

@@ -76,6 +76,7 @@ async def reset(url: str, size: Size) -> list[int]:
     try:
         await BENCH_SQL.bench_reset(conn, demo_tickets=size.tickets)
         await BENCH_SQL.bench_reset_clients(conn, demo_clients=size.clients)
+        await BENCH_SQL.bench_reset_outbox(conn)
         rows = await BENCH_SQL.bench_toggle_set(conn, count=min(TOGGLED, size.tickets // 4))
         await BENCH_SQL.bench_vacuum(conn)
     finally:

@@ -8,6 +8,7 @@ from typing import Any
 import aiohttp
 
 from crm.demo import ADMIN_EMAIL, DEFAULT_PASSWORD, worker_email
+from crm.pagination import micros
 from tests.bench.data import Size, sample_ids
 from tests.bench.scenarios import Prepared, Scenario
 
@@ -30,7 +31,7 @@ async def _page(http: aiohttp.ClientSession, url: str, token: str) -> Any:
 
 async def _deep(
     http: aiohttp.ClientSession, base: str, token: str, page: int
-) -> tuple[str, tuple[datetime, int]]:
+) -> tuple[str, tuple[int | None, int]]:
     """The cursor of page `page` (20 a page), walked 100 rows at a time, and its sort key."""
     skip, cursor, last = 20 * (page - 1), "", None
     while skip:
@@ -40,7 +41,7 @@ async def _deep(
         cursor, last = f"&cursor={body['next_cursor']}", body["items"][-1]
     assert last is not None
     created = datetime.fromisoformat(last["created_at"].replace("Z", "+00:00"))
-    return cursor.removeprefix("&cursor="), (created, last["id"])
+    return cursor.removeprefix("&cursor="), (micros(created), last["id"])
 
 
 async def prepare(base: str, size: Size, toggled: list[int], tokens: list[str]) -> Prepared:

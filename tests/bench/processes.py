@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psutil
@@ -40,9 +40,16 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
 
 @contextlib.contextmanager
 def running(
-    args: list[str], health: str, port: int, env: dict[str, str]
+    args: list[str],
+    health: str,
+    port: int,
+    env: dict[str, str],
+    ready: Callable[[], bool] | None = None,
 ) -> Iterator[tuple[str, int]]:
-    """Run a server until the block ends; yield its base URL and pid."""
+    """Run a server until the block ends; yield its base URL and pid.
+
+    `ready` replaces the wait for `health` for processes that serve no HTTP (`crm deliver`).
+    """
     log = Path(f"/tmp/crm-bench-{port}.log")  # noqa: S108 (a throwaway log of our own server)
     with open(log, "wb") as out:
         process = subprocess.Popen(  # noqa: S603 (our own command line)
@@ -50,7 +57,8 @@ def running(
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base + health, process)
+        if ready is None:
+            _wait_until_up(base + health, process)
         yield base, process.pid
     finally:
         process.terminate()

@@ -18,6 +18,10 @@ from tests.bench.ceiling import encode_args
 from tests.bench.load import Call, Result
 from tests.bench.prepare import bodies, prepare
 from tests.bench.scenarios import Scenario, reads, writes
+from tests.demo_queries import QUERIES
+
+# The parameters a rotating scenario varies from call to call.
+ROTATED = ("id", "ticket_id", "tracking_token")
 
 
 def _pgbench() -> str:
@@ -57,12 +61,19 @@ def pgbench_sql(sql: str, args: list[object]) -> str:
     return sql
 
 
+def _id_at(sql: str) -> int:
+    """Where a rotated id goes among a query's arguments: its id, ticket id or token."""
+    params = next(query for query in QUERIES if query.sql == sql).params
+    return next((n for n, name in enumerate(params) if name in ROTATED), 0)
+
+
 def _spec_file(folder: str, scenarios: list[Scenario], found: dict[str, str]) -> Path:
     """What the ceiling app serves: each read's SQL, its plainest SQL and our response body."""
     spec = {
         s.name: {
             "sql": s.sql[0],
             "args": encode_args(s.sql[1]),
+            "id_at": _id_at(s.sql[0]),
             "body": found[s.name],
             "plain": s.plain[0] if s.plain else None,
             "plain_args": s.plain[1] if s.plain else None,

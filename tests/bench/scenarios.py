@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -11,7 +10,7 @@ import attrs
 
 from crm.search import serial_prefix, title_query
 from tests.bench.load import Call
-from tests.demo_queries import comments_sql, get_sql, list_sql, tracking_sql
+from tests.demo_queries import comments_sql, count_sql, get_sql, list_sql, tracking_sql
 
 COMMON, RARE, PREFIX = "машина", "зебра", "стир"
 
@@ -27,7 +26,7 @@ class Prepared:
     password: str
     deep_page: int
     deep_cursor: str
-    deep_after: tuple[datetime, int]
+    deep_after: tuple[int | None, int]
     ticket_ids: list[int]
     tracking_tokens: list[str]
     toggled: list[int]
@@ -76,7 +75,7 @@ def reads(p: Prepared) -> list[Scenario]:
     # Page 5,000's plainest ceiling is page 1's: the plainest stack has no keyset position.
     ids = tuple(str(i) for i in p.ticket_ids)
     return [
-        Scenario("first", "GET /tickets, admin, page 1", _get("/tickets"), p.admin_token,
+        Scenario("first", "GET /tickets, page 1 with total", _get("/tickets"), p.admin_token,
                  list_sql(), ("plain_page", []), floor=READ_FLOOR),
         Scenario("deep", f"GET /tickets, admin, page {p.deep_page:,}",
                  _get(f"/tickets?cursor={p.deep_cursor}"), p.admin_token,
@@ -89,6 +88,16 @@ def reads(p: Prepared) -> list[Scenario]:
         Scenario("worker", "worker's own list", _get("/tickets"), p.worker_token,
                  list_sql(assignee_id=p.worker_id, caller_id=p.worker_id, caller_role="worker"),
                  ("plain_page_assignee", [p.worker_id]), floor=READ_FLOOR),
+        # Page numbers, each order, counts: held to their own SQL run bare (/bare).
+        Scenario("page500", "GET /tickets?page=500 (20 a page)", _get("/tickets?page=500"),
+                 p.admin_token, list_sql(offset=9980)),
+        *[Scenario(f"sort{sort}", f"sort={sort}", _get(f"/tickets?sort={sort}"), p.admin_token,
+                   list_sql(sort=sort))
+          for sort in ("created_at", "-updated_at", "scheduled_at")],
+        Scenario("counts", "GET /tickets/counts", _get("/tickets/counts"), p.admin_token,
+                 count_sql()),
+        Scenario("counts_status", "GET /tickets/counts?status=new",
+                 _get("/tickets/counts?status=new"), p.admin_token, count_sql(statuses=["new"])),
         Scenario("get", "GET /tickets/{id}", [Call("GET", f"/tickets/{i}") for i in p.ticket_ids],
                  p.admin_token, get_sql(p.ticket_ids[0]), ("plain_ticket", [p.ticket_ids[0]]),
                  floor=READ_FLOOR, rotate=ids),

@@ -5,14 +5,16 @@ package on PYTHONPATH; argv[1] is the running service's base URL. Exits non-zero
 """
 
 import sys
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
 from crm_client import AuthenticatedClient, Client
 from crm_client.api.auth import login, register
 from crm_client.api.public import create_public_ticket, get_public_ticket
-from crm_client.api.tickets import list_ticket_events, list_tickets, update_ticket
+from crm_client.api.tickets import count_tickets, list_ticket_events, list_tickets, update_ticket
 from crm_client.api.users import create_user
 from crm_client.models import (
+    ListTicketsSort,
     LoginRequest,
     NewClient,
     NewUser,
@@ -22,6 +24,7 @@ from crm_client.models import (
     RegisterRequest,
     Role,
     Ticket,
+    TicketCounts,
     TicketEventPage,
     TicketPage,
     TicketPatch,
@@ -117,6 +120,21 @@ def main(base_url: str) -> None:
     assert isinstance(second, TicketPage) and len(second.items) == 2 and second.next_cursor is None
     seen = {t.id for t in first.items} | {t.id for t in second.items}
     assert len(seen) == 4 and sent.id in seen
+    assert (first.total, first.total_exact) == (4, True)
+
+    # Page numbers give the rows the cursor walk gave; sorting, date ranges and counts.
+    by_number = list_tickets.sync(client=admin, q="стир", page_size=2, page=2)
+    assert isinstance(by_number, TicketPage) and by_number.items == second.items
+    oldest = list_tickets.sync(client=admin, q="стир", sort=ListTicketsSort("created_at"))
+    assert isinstance(oldest, TicketPage) and oldest.items[0].id == sent.id
+    now = datetime.now(UTC)
+    recent = list_tickets.sync(
+        client=admin, created_from=now - timedelta(hours=1), created_to=now + timedelta(hours=1)
+    )
+    assert isinstance(recent, TicketPage) and recent.total == 4
+    counts = count_tickets.sync(client=admin)
+    assert isinstance(counts, TicketCounts) and counts.total == 4
+    assert counts.by_status.done == 1 and counts.by_status.new == 3
 
     # An expected 4xx is read back as a typed error with its field errors.
     bad = create_user.sync_detailed(

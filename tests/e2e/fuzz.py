@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-time", type=int, default=600, help="time budget in seconds")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="crm-fuzz-") as data:
-        env = clean_env(CRM_DATA_DIR=data, PORT=str(free_port()))
+        # No delivery: fuzzed webhooks point at made-up hosts, which nobody should be called at.
+        env = clean_env(CRM_DATA_DIR=data, PORT=str(free_port()), OUTBOX_IN_SERVE="false")
         assert run_crm("migrate", env=env).returncode == 0
         log = ROOT / ".crm" / "fuzz-server.log"
         log.parent.mkdir(exist_ok=True)

@@ -102,10 +102,6 @@ FROM generate_series(1, :n) AS g;
 -- Refresh planner statistics and flush GIN pending lists, as a settled big table would be.
 VACUUM ANALYZE users, clients;
 
--- name: set_user_role!
--- Change a user's role behind the API's back, keeping their tokens valid.
-UPDATE users SET role = :role::user_role WHERE id = :id;
-
 -- name: schema_objects
 -- Every index and constraint of the public schema with its definition and comment.
 SELECT c.relname AS name, pg_get_indexdef(c.oid) AS definition,
@@ -118,6 +114,163 @@ SELECT con.conname, pg_get_constraintdef(con.oid), obj_description(con.oid, 'pg_
 FROM pg_constraint AS con
 JOIN pg_namespace AS n ON n.oid = con.connamespace AND n.nspname = 'public'
 ORDER BY name, definition;
+
+-- name: set_ticket_times!
+-- Put a ticket at chosen times (ties and nulls for the sort tests).
+UPDATE tickets
+SET created_at = :created_at, updated_at = :updated_at, scheduled_at = :scheduled_at
+WHERE id = :id;
+
+-- name: insert_tickets!
+-- :n new tickets for a client in one statement.
+INSERT INTO tickets (title, client_id, tracking_token)
+SELECT 'Bulk ' || g, :client_id, gen_random_uuid()::text
+FROM generate_series(1, :n) AS g;
+
+-- name: real_ticket_counts
+-- Tickets per status and assignee, counted from the table.
+SELECT status, assignee_id, count(*) AS tickets
+FROM tickets
+GROUP BY status, assignee_id
+ORDER BY status, assignee_id;
+
+-- name: kept_ticket_counts
+-- Tickets per status and assignee as ticket_counts keeps them (zeros left out).
+SELECT status, assignee_id, sum(tickets)::bigint AS tickets
+FROM ticket_counts
+GROUP BY status, assignee_id
+HAVING sum(tickets) <> 0
+ORDER BY status, assignee_id;
+
+-- name: all_tickets
+-- Every ticket's status and assignee, by id.
+SELECT id, status::text AS status, assignee_id FROM tickets ORDER BY id;
+
+-- name: all_events
+-- Every history row, oldest first within each ticket.
+SELECT id, ticket_id, kind::text AS kind, from_status::text AS from_status,
+       to_status::text AS to_status, to_assignee_id, created_at
+FROM ticket_events
+ORDER BY ticket_id, id;
+
+-- name: done_tickets_credited_to_nobody$
+-- How many done tickets report_tickets credits to no worker.
+SELECT count(*) FROM report_tickets WHERE status = 'done' AND closed_by_id IS NULL;
+
+-- name: deleted_ticket^
+-- A deleted ticket's tombstone.
+SELECT id, title, status::text AS status, assignee_id, deleted_by FROM deleted_tickets WHERE id = :id;
+
+-- name: report_ticket_deletion^
+-- What report_tickets says of a ticket's deletion.
+SELECT deleted, deleted_at, first_in_progress_at, client_name, device_kind, device_serial, address
+FROM report_tickets WHERE ticket_id = :id;
+
+-- name: insert_ticket_at$
+-- A ticket as it stands now, created at a given time; returns its id.
+INSERT INTO tickets (title, client_id, assignee_id, status, tracking_token, created_at, updated_at)
+VALUES (:title, :client_id, :assignee_id, :status::ticket_status, gen_random_uuid()::text,
+        :created_at, :created_at)
+RETURNING id;
+
+-- name: insert_event_at!
+-- One history row at a given time.
+INSERT INTO ticket_events (ticket_id, actor_id, kind, from_status, to_status, to_assignee_id,
+                           changes, created_at)
+VALUES (:ticket_id, :actor_id, :kind::ticket_event_kind, :from_status::ticket_status,
+        :to_status::ticket_status, :to_assignee_id, :changes::jsonb, :created_at);
+
+-- name: delete_ticket_at!
+-- Delete a ticket as the API does, at a given time.
+WITH gone AS (
+    DELETE FROM tickets WHERE id = :id
+    RETURNING id, title, description, status, device_kind, client_id, assignee_id, scheduled_at,
+              created_at, updated_at
+)
+INSERT INTO deleted_tickets (id, title, description, status, device_kind, client_id, assignee_id,
+                             scheduled_at, created_at, updated_at, deleted_at)
+SELECT id, title, description, status, device_kind, client_id, assignee_id, scheduled_at,
+       created_at, updated_at, :deleted_at
+FROM gone;
+
+-- name: view_columns
+-- The report_* views' columns and types, in order.
+SELECT c.table_name, c.column_name, c.data_type
+FROM information_schema.columns AS c
+WHERE c.table_schema = 'public' AND c.table_name LIKE 'report\_%'
+  AND c.table_name IN (SELECT table_name FROM information_schema.views)
+ORDER BY c.table_name, c.ordinal_position;
+
+-- name: uncommented_view_columns
+-- report_* views or their columns without a COMMENT ON.
+SELECT c.relname AS view_name, a.attname AS column_name
+FROM pg_class AS c
+JOIN pg_namespace AS n ON n.oid = c.relnamespace AND n.nspname = 'public'
+JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0
+WHERE c.relkind = 'v' AND c.relname LIKE 'report\_%'
+  AND (obj_description(c.oid, 'pg_class') IS NULL OR col_description(c.oid, a.attnum) IS NULL);
+
+-- name: report_tickets_rows
+-- Every report_tickets row, by ticket id.
+SELECT ticket_id, title, status::text AS status, client_name, assignee_id, first_in_progress_at,
+       done_at, canceled_at, closed_by_id, resolution_time, reopenings, deleted, deleted_at
+FROM report_tickets
+ORDER BY ticket_id;
+
+-- name: report_daily_rows
+-- Every report_daily row, oldest first.
+SELECT day, created, done, canceled, open_at_end FROM report_daily ORDER BY day;
+
+-- name: report_worker_load_rows
+-- Every report_worker_load row, by worker id.
+SELECT worker_id, worker_email, active, open_new, open_in_progress, done_7d, done_30d,
+       median_resolution_30d, p90_resolution_30d
+FROM report_worker_load
+ORDER BY worker_id;
+
+-- name: report_closes_rows
+-- Every report_closes row, oldest close first.
+SELECT ticket_id, closed_at, worker_email, resolution_time FROM report_closes ORDER BY closed_at;
+
+-- name: bulk_tickets!
+-- `tickets` tickets of one client with Russian, quoted titles and their created events.
+WITH client AS (
+    INSERT INTO clients (name, phone) VALUES ('Иван "Быстрый", мастер', '+380670000000') RETURNING id
+), added AS (
+    INSERT INTO tickets (title, client_id, tracking_token, created_at)
+    SELECT 'Не включается стиралка, "Bosch" №' || n, client.id, md5(n::text),
+           timestamptz '2026-01-01' + n * interval '1 minute'
+    FROM client, generate_series(1, :tickets::int) AS n
+    RETURNING id, created_at
+)
+INSERT INTO ticket_events (ticket_id, kind, to_status, created_at)
+SELECT id, 'created', 'new', created_at FROM added;
+
+-- name: analyze_history!
+-- Fresh planner statistics after a bulk load, as autovacuum would give a real shop.
+ANALYZE clients, tickets, deleted_tickets, ticket_events;
+
+-- name: outbox_rows
+-- Every outbox row, oldest first: what was queued for whom, and where it is.
+SELECT id, event_type, channel, recipient, webhook_id, ticket_id, status::text AS status, attempts,
+       payload
+FROM outbox ORDER BY id;
+
+-- name: outbox_counts^
+-- How many outbox rows are in each status.
+SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+       count(*) FILTER (WHERE status = 'sent') AS sent,
+       count(*) FILTER (WHERE status = 'dead') AS dead
+FROM outbox;
+
+-- name: queue_emails!
+-- :count ticket.created e-mails about ticket :ticket_id, to customer<n>@example.com.
+INSERT INTO outbox (event_id, event_type, channel, recipient, ticket_id, payload)
+SELECT gen_random_uuid(), 'ticket.created', 'email', 'customer' || n || '@example.com', :ticket_id,
+       jsonb_build_object('ticket', to_jsonb(r) - 'search', 'language', 'ru',
+                          'tracking_token', t.tracking_token)
+FROM ticket_rows AS r JOIN tickets AS t ON t.id = r.id, generate_series(1, :count) AS n
+WHERE r.id = :ticket_id;
 
 -- name: age_comment!
 -- Move a comment's writing time back by `minutes`, as if written that long ago.

@@ -1,0 +1,1 @@
+"""Notifications: the outbox written with each change, and the loop that delivers it."""
