@@ -19,19 +19,25 @@ LIMIT :limit;
 SELECT id, url, event_types, active, created_at, updated_at FROM webhooks WHERE id = :id;
 
 -- name: update_webhook^
--- Change the given fields of a subscription (null: keep); null when there is no such webhook.
+-- Change the given fields of a subscription (null: keep) if its version is one `expected` (If-Match) lists; null when there is no such webhook or version.
 UPDATE webhooks
 SET url = coalesce(:url, url), event_types = coalesce(:event_types, event_types),
     active = coalesce(:active, active), updated_at = now()
 WHERE id = :id
+  AND (:expected::timestamptz[] IS NULL OR updated_at = ANY(:expected::timestamptz[]))
 RETURNING id, url, event_types, active, created_at, updated_at;
 
 -- name: delete_webhook$
--- Delete a subscription and its deliveries (with their attempts); returns its id, or nothing when there was none.
-WITH deliveries AS (
-    DELETE FROM outbox WHERE webhook_id = :id
+-- Delete a subscription and its deliveries (with their attempts) if its version is one `expected` (If-Match) lists; returns its id, or nothing when there was none or another version.
+WITH gone AS (
+    DELETE FROM webhooks
+    WHERE id = :id
+      AND (:expected::timestamptz[] IS NULL OR updated_at = ANY(:expected::timestamptz[]))
+    RETURNING id
+), deliveries AS (
+    DELETE FROM outbox WHERE webhook_id IN (SELECT id FROM gone)
 )
-DELETE FROM webhooks WHERE id = :id RETURNING id;
+SELECT id FROM gone;
 
 -- name: list_webhook_deliveries
 -- A page of one webhook's deliveries, newest first, each with its attempts oldest first.

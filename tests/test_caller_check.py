@@ -46,7 +46,7 @@ class Statements:
 async def _statements(api: Api, settings: Settings) -> AsyncIterator[Statements]:
     """Logs the statements of every connection the app's pool can hand out (asyncpg's logger)."""
     log = Statements()
-    pool = api.app[POOL]
+    pool = api.app[POOL].pool  # the asyncpg pool inside the bounded one
     held = [await pool.acquire() for _ in range(settings.pool_max_size)]
     try:
         for conn in held:

@@ -106,3 +106,24 @@ async def test_a_stale_ticket_patch_writes_no_history(api: Api, admin_token: str
     history = await check(api, "ticket_events", ticket_id=ticket_id)
     problem(await api.patch(path, second, token=admin_token, headers={"If-Match": stale}), 412)
     assert await check(api, "ticket_events", ticket_id=ticket_id) == history
+
+
+async def test_webhooks_take_if_match_too(api: Api, admin_token: str) -> None:
+    """Main's new write route gets the same protection: ETag on reads, 412 on a stale tag."""
+    body = {"url": "https://hooks.example.com/crm", "event_types": ["ticket.created"]}
+    created = await api.post("/webhooks", body, token=admin_token)
+    path = created.headers["Location"]
+    stale = (await api.get(path, token=admin_token)).headers["ETag"]
+    changed = await api.patch(
+        path, {"active": False}, token=admin_token, headers={"If-Match": stale}
+    )
+    assert changed.status == 200 and changed.body["active"] is False
+    current = changed.headers["ETag"]
+    assert current != stale
+    reply = await api.patch(path, {"active": True}, token=admin_token, headers={"If-Match": stale})
+    problem(reply, 412)
+    problem(await api.delete(path, token=admin_token, headers={"If-Match": stale}), 412)
+    assert (await api.get(path, token=admin_token)).body["active"] is False
+    assert (await api.delete(path, token=admin_token, headers={"If-Match": current})).status == 204
+    missing = await api.delete(path, token=admin_token, headers={"If-Match": current})
+    problem(missing, 404)

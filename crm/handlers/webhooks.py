@@ -12,6 +12,7 @@ from crm.app_keys import CURSOR_SECRET, POOL, QUERIES, SETTINGS
 from crm.auth import require
 from crm.convert import converter
 from crm.errors import FieldError, ValidationFailed, not_found
+from crm.http.etags import if_match, precondition_failed, tagged
 from crm.http.requests import path_id, query_params, read_body, read_patch
 from crm.http.responses import created, found, page_response
 from crm.models import (
@@ -77,7 +78,7 @@ async def get_webhook(request: web.Request) -> web.Response:
     """One subscription, without its secret."""
     await require(request, Role.ADMIN)
     row = await request.app[QUERIES].get_webhook(request.app[POOL], id=path_id(request, "Webhook"))
-    return found(row, Webhook, "Webhook")
+    return tagged(found(row, Webhook, "Webhook"), row["updated_at"])
 
 
 async def update_webhook(request: web.Request) -> web.Response:
@@ -88,25 +89,38 @@ async def update_webhook(request: web.Request) -> web.Response:
     if body.event_types == []:
         raise ValidationFailed([FieldError("event_types", "must name at least one event type")])
     await _check_target(request, body.url)
-    row = await request.app[QUERIES].update_webhook(
-        request.app[POOL],
+    expected = if_match(request)
+    queries, pool = request.app[QUERIES], request.app[POOL]
+    row = await queries.update_webhook(
+        pool,
         id=webhook_id,
         url=body.url,
         event_types=_types(body.event_types),
         active=body.active,
+        expected=expected,
     )
-    return found(row, Webhook, "Webhook")
+    if row is None and expected is not None:
+        await _refuse_stale(queries, pool, webhook_id)
+    return tagged(found(row, Webhook, "Webhook"), row["updated_at"])
 
 
 async def delete_webhook(request: web.Request) -> web.Response:
     """Delete a subscription and its deliveries."""
     await require(request, Role.ADMIN)
-    deleted = await request.app[QUERIES].delete_webhook(
-        request.app[POOL], id=path_id(request, "Webhook")
-    )
+    webhook_id, expected = path_id(request, "Webhook"), if_match(request)
+    queries, pool = request.app[QUERIES], request.app[POOL]
+    deleted = await queries.delete_webhook(pool, id=webhook_id, expected=expected)
     if deleted is None:
+        if expected is not None:
+            await _refuse_stale(queries, pool, webhook_id)
         raise not_found("Webhook")
     return web.Response(status=204)
+
+
+async def _refuse_stale(queries: Any, pool: Any, webhook_id: int) -> None:
+    """412 when the webhook exists (so If-Match, not a missing row, refused the change)."""
+    if await queries.get_webhook(pool, id=webhook_id) is not None:
+        raise precondition_failed()
 
 
 async def list_deliveries(request: web.Request) -> web.Response:
