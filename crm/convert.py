@@ -134,15 +134,24 @@ def whole_number(raw: str) -> int | None:
     return int(raw) if _ASCII_NUMBER.match(raw) else None
 
 
+# RFC 3986's characters, every % starting an escape: what JSON Schema's `uri` format accepts.
+_URI = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})+")
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
+
+
 def webhook_url(value: Any) -> str:
-    """An absolute http(s) URL with a host, as a webhook target."""
+    """An absolute http(s) URL with an ASCII host name or address, as a webhook target."""
     url = text(value, max_len=2000, required=True)
+    if not _URI.fullmatch(url):
+        raise ValueError("must be a URL in ASCII, with non-ASCII characters %-encoded")
     try:
         parsed = urlsplit(url)
         parsed.port  # noqa: B018 (raises ValueError on a bad port)
     except ValueError:
         raise ValueError("must be a valid http:// or https:// URL") from None
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+    host = parsed.netloc.rpartition("@")[2]
+    host = host.partition("]")[0] + "]" if host.startswith("[") else host.partition(":")[0]
+    if parsed.scheme not in ("http", "https") or not _HOST.fullmatch(host):
         raise ValueError("must be an http:// or https:// URL with a host")
     if parsed.username or parsed.password:
         raise ValueError("must not carry a user name or password")

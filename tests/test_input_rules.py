@@ -24,6 +24,7 @@ from crm.models import (
     NewClient,
     NewTicket,
     NewUser,
+    NewWebhook,
     PublicTicketRequest,
     RegisterRequest,
     Role,
@@ -272,3 +273,27 @@ def test_every_email_the_api_takes_meets_the_contracts_email_format() -> None:
             "x" * 64 + "@b.co",
         ]
     )
+
+
+URLS = [
+    "https://shop.example.com/hooks/crm",
+    "http://127.0.0.1:8080/x?a=1#f",
+    "https://[::1]:80/",
+    "https://xn--e1afmkfd.xn--p1ai/",
+    "https://h/a%20b",
+    "https://пример.рф/",
+    "https://a b/",
+    "https://h/%zz",
+    "https://\u000f\u00a9h",
+    "ftp://h/",
+    "https:///x",
+    "https://user:pw@h/",
+]
+
+
+def test_every_webhook_url_the_api_takes_meets_the_contracts_uri_format() -> None:
+    uri = {"type": "string", "format": "uri"}
+    checker = jsonschema_rs.validator_for(uri, validate_formats=True)
+    taken = [u for u in URLS if _errors_for(NewWebhook, "url", u) == []]
+    assert [u for u in taken if not checker.is_valid(u)] == []
+    assert taken == URLS[:5]
