@@ -136,7 +136,7 @@ fuzz: $(TEST_STAMP)
 # Five minutes of mixed traffic against `crm serve --workers 2`, a database restart in the
 # middle, then the books (tests/e2e/soak.py); SOAK_SECONDS=60 for a quick look.
 SOAK_SECONDS ?= 300
-soak: $(STAMP)
+soak: $(TEST_STAMP)
 	$(BIN)/python -m tests.e2e.soak --seconds $(SOAK_SECONDS)
 
 # The short run CI does on every submission.
