@@ -15,7 +15,8 @@ from aiohttp.web_request import BaseRequest
 from crm.availability import quiet_pool_retries
 
 # A customer's tracking token is their password to the ticket: never in a log.
-_TRACKING_PATH = re.compile(r"^(/tickets/public/)[^/]+")
+# The customer's page (/ui/track/<token>, linked from their e-mails) carries it in its path too.
+_TRACKING_PATH = re.compile(r"^(/tickets/public/|/ui/track/)[^/]+")
 _SECRET_QUERY = re.compile(r"token|password|secret|key|auth|code", re.IGNORECASE)
 MASK = "***"
 

@@ -81,6 +81,8 @@ async def test_access_log_has_one_line_per_request_and_no_secrets(
             assert response.status == 200
         async with http.get(f"{base}/tickets?page_size=5&access_token={token}") as response:
             assert response.status == 401
+        async with http.get(f"{base}/ui/track/{tracking}") as response:
+            assert response.status == 200
     lines = _access_lines(caplog)
     assert [(line["method"], line["path"], line["status"]) for line in lines] == [
         ("POST", "/auth/login", 200),
@@ -88,6 +90,7 @@ async def test_access_log_has_one_line_per_request_and_no_secrets(
         ("GET", "/auth/me", 200),
         ("GET", "/tickets/public/***?token=***", 200),
         ("GET", "/tickets?page_size=5&access_token=***", 401),
+        ("GET", "/ui/track/***", 200),
     ]
     assert lines[2]["user_id"] == me["id"] and lines[2]["request_id"] == "req-42"
     assert all(line["remote"] == "127.0.0.1" and line["duration_ms"] >= 0 for line in lines)
