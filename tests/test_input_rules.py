@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator
 from crm.convert import structure
 from crm.errors import ValidationFailed
 from crm.models import (
+    Device,
     LoginRequest,
     NewClient,
     NewTicket,
@@ -71,6 +72,9 @@ SAMPLES: dict[str, Callable[[int], str]] = {
 PROBES: dict[str, list[str]] = {
     "ClientName": ["Olena", "", " ", "Оля\tK", "a\x00b"],
     "ClientComment": ["Call after 18:00", "", "a\x00b"],
+    "DisplayName": ["Олег", "", " ", "a\x00b"],
+    "DeviceText": ["Bosch", "", "a\x00b"],
+    "Address": ["Киев, ул. Садовая, 5", "", "a\x00b"],
     "ClientPhone": [
         "+380671112233",
         "067 111-22-33",
@@ -171,6 +175,9 @@ def test_each_pattern_agrees_with_the_converter(name: str, pattern: str) -> None
         "ClientPhone": (NewClient, "phone"),
         "ClientName": (NewClient, "name"),
         "ClientComment": (NewClient, "comment"),
+        "DisplayName": (UserPatch, "display_name"),
+        "DeviceText": (Device, "kind"),
+        "Address": (NewTicket, "address"),
     }[name]
     verdicts = {
         probe: (bool(re.search(pattern, probe)), _errors_for(cls, prop, probe) == [])
