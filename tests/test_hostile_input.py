@@ -69,7 +69,7 @@ async def test_lone_surrogate_in_ticket_patch_is_400_and_changes_nothing(api: Ap
 async def test_an_encoded_surrogate_in_a_query_is_taken_literally(api: Api) -> None:
     _, token = await admin_token(api)
     reply = await api.get("/tickets?q=%ED%A0%80", token=token)
-    empty = {"items": [], "next_cursor": None, "total": 0, "total_exact": True}
+    empty: dict[str, object] = {"items": [], "next_cursor": None, "total": 0, "total_exact": True}
     assert (reply.status, reply.body) == (200, empty)
 
 
