@@ -270,9 +270,18 @@ def test_every_email_the_api_takes_meets_the_contracts_email_format() -> None:
 
 
 URLS = [
-    "https://shop.example.com/hooks/crm", "http://127.0.0.1:8080/x?a=1#f", "https://[::1]:80/",
-    "https://xn--e1afmkfd.xn--p1ai/", "https://h/a%20b", "https://пример.рф/", "https://a b/",
-    "https://h/%zz", "https://\u000f\u00a9h", "ftp://h/", "https:///x", "https://user:pw@h/",
+    "https://shop.example.com/hooks/crm",
+    "http://127.0.0.1:8080/x?a=1#f",
+    "https://[::1]:80/",
+    "https://xn--e1afmkfd.xn--p1ai/",
+    "https://h/a%20b",
+    "https://пример.рф/",
+    "https://a b/",
+    "https://h/%zz",
+    "https://\u000f\u00a9h",
+    "ftp://h/",
+    "https:///x",
+    "https://user:pw@h/",
 ]
 
 
