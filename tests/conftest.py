@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -82,6 +83,18 @@ def _empty_tables(sync_db: psycopg.Connection[Any]) -> None:
     sync_db.execute(
         sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(sql.SQL(", ").join(tables))
     )
+
+
+@pytest.fixture(autouse=True)
+def _root_logging() -> Iterator[None]:
+    """crm.cli.main sets the root logger's handlers (configure_logging) to the stderr of its
+    test, which pytest closes afterwards: put the handlers back, so later tests log nowhere
+    closed."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(name="settings")
