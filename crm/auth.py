@@ -46,8 +46,8 @@ class Reader:
 
     @property
     def own_tickets(self) -> int | None:
-        """Workers see only tickets assigned to them (their id); admins see all (None)."""
-        return self.caller.id if self.caller.role is Role.WORKER else None
+        """The caller's ticket scope (see Caller.own_tickets)."""
+        return self.caller.own_tickets
 
 
 # Confirmed by the database during this request / remembered but not confirmed yet.

@@ -46,6 +46,11 @@ class Caller:
     role: Role
     token_version: int
 
+    @property
+    def own_tickets(self) -> int | None:
+        """Workers see only tickets assigned to them (their id); admins see all (None)."""
+        return self.id if self.role is Role.WORKER else None
+
 
 @attrs.frozen
 class LoginRequest:

@@ -9,7 +9,7 @@ from typing import Any
 from crm.convert import iso
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
 from crm.http.etags import precondition_failed
-from crm.models import DEVICE_COLUMNS, Caller, EventType, Role, TicketPatch, TicketStatus
+from crm.models import DEVICE_COLUMNS, Caller, EventType, TicketPatch, TicketStatus
 from crm.notify.events import queue_event
 from crm.queries import Queries
 from crm.rules import forbidden_fields, transition_error
@@ -33,7 +33,7 @@ async def change_ticket(
     404, 403, 409, 412 or 422 when refused. A null `device` clears all four of its parts.
     """
     role = caller.role
-    scope = caller.id if role == Role.WORKER else None
+    scope = caller.own_tickets
     async with pool.acquire() as conn, conn.transaction():
         old = await queries.lock_ticket(conn, id=ticket_id, assignee_id=scope, expected=expected)
         if old is None:

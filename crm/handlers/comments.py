@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from crm import orders
@@ -21,15 +23,20 @@ from crm.models import (
 )
 from crm.notify.events import comment_payload, queue_event
 from crm.pagination import page_request
+from crm.queries import Queries
 from crm.rules import comment_edit_refusal
 
 # Rows go to JSON as they are: list_comments selects TicketComment's fields as JSON shows them.
 COMMENT_JSON = as_dict(TicketComment)
 
 
-def _scope(caller: Caller) -> int | None:
-    """Workers comment only on tickets assigned to them; admins on all."""
-    return caller.id if caller.role is Role.WORKER else None
+async def _lock_visible_ticket(conn: Any, queries: Queries, caller: Caller, ticket_id: int) -> None:
+    """Lock the ticket for this transaction, or 404 when the caller may not see it."""
+    if (
+        await queries.lock_ticket(conn, id=ticket_id, assignee_id=caller.own_tickets, expected=None)
+        is None
+    ):
+        raise not_found("Ticket")
 
 
 def _comment_id(request: web.Request) -> int:
@@ -64,11 +71,7 @@ async def create_comment(request: web.Request) -> web.Response:
     app = request.app
     queries = app[QUERIES]
     async with app[POOL].acquire() as conn, conn.transaction():
-        if (
-            await queries.lock_ticket(conn, id=ticket_id, assignee_id=_scope(caller), expected=None)
-            is None
-        ):
-            raise not_found("Ticket")
+        await _lock_visible_ticket(conn, queries, caller, ticket_id)
         comment_id = await queries.insert_comment(
             conn,
             ticket_id=ticket_id,
@@ -93,7 +96,9 @@ async def get_comment(request: web.Request) -> web.Response:
     caller = await require(request)
     ticket_id, comment_id = path_id(request, "Ticket"), _comment_id(request)
     app = request.app
-    if not await app[QUERIES].ticket_visible(app[POOL], id=ticket_id, assignee_id=_scope(caller)):
+    if not await app[QUERIES].ticket_visible(
+        app[POOL], id=ticket_id, assignee_id=caller.own_tickets
+    ):
         raise not_found("Ticket")
     row = await app[QUERIES].get_comment(app[POOL], id=comment_id, ticket_id=ticket_id)
     return found(row, TicketComment, "Comment")
@@ -107,11 +112,7 @@ async def edit_comment(request: web.Request) -> web.Response:
     app = request.app
     queries = app[QUERIES]
     async with app[POOL].acquire() as conn, conn.transaction():
-        if (
-            await queries.lock_ticket(conn, id=ticket_id, assignee_id=_scope(caller), expected=None)
-            is None
-        ):
-            raise not_found("Ticket")
+        await _lock_visible_ticket(conn, queries, caller, ticket_id)
         old = await queries.lock_comment(conn, id=comment_id, ticket_id=ticket_id)
         if old is None:
             raise not_found("Comment")
