@@ -32,10 +32,14 @@ async def count(request: web.Request, bucket: str, subject: str, limit: Limit, w
     row = await app[QUERIES].hit_limit(
         app[POOL], bucket=bucket, subject=subject, window_seconds=limit.seconds
     )
-    if random.randrange(_PRUNE_ONE_IN) == 0:  # noqa: S311 (not for security)
-        await app[QUERIES].prune_limits(app[POOL])
+    await _prune_sometimes(app)
     if row["hits"] > limit.count:
         raise too_many(row["retry_after"], what)
+
+
+async def _prune_sometimes(app: web.Application) -> None:
+    if random.randrange(_PRUNE_ONE_IN) == 0:  # noqa: S311 (not for security)
+        await app[QUERIES].prune_limits(app[POOL])
 
 
 async def refuse_if_spent(
@@ -57,12 +61,22 @@ async def forget(request: web.Request, bucket: str, subject: str) -> None:
     await request.app[QUERIES].clear_limit(request.app[POOL], bucket=bucket, subject=subject)
 
 
-async def public_ticket(request: web.Request) -> None:
-    """Count a public repair request from the caller's address (LIMIT_PUBLIC_TICKETS)."""
+def public_ticket(request: web.Request) -> dict[str, object]:
+    """The public-request limit of the caller's address (LIMIT_PUBLIC_TICKETS), as the
+    parameters of create_public_request, which counts the hit in the same round trip."""
     limit = request.app[SETTINGS].public_ticket_limit
-    await count(
-        request, "public_ticket", client_address(request), limit, "requests from your address"
-    )
+    return {
+        "limit_subject": client_address(request),
+        "limit_count": limit.count,
+        "limit_seconds": limit.seconds,
+    }
+
+
+async def public_ticket_counted(request: web.Request, retry_after: int | None) -> None:
+    """After create_public_request: 429 when it found the address's limit spent."""
+    await _prune_sometimes(request.app)
+    if retry_after is not None:
+        raise too_many(retry_after, "requests from your address")
 
 
 async def public_comment(request: web.Request) -> None:

@@ -1,13 +1,8 @@
 -- Abuse limits: fixed-window counters in rate_limits, shared by every process.
 
 -- name: hit_limit^
--- Count one hit for a subject; a window that is over starts again. The hits so far, and the seconds until the window ends.
-INSERT INTO rate_limits AS r (bucket, subject, window_start, hits)
-VALUES (:bucket, :subject, now(), 1)
-ON CONFLICT (bucket, subject) DO UPDATE
-SET hits = CASE WHEN r.window_start <= now() - make_interval(secs => :window_seconds) THEN 1 ELSE r.hits + 1 END,
-    window_start = CASE WHEN r.window_start <= now() - make_interval(secs => :window_seconds) THEN now() ELSE r.window_start END
-RETURNING hits, greatest(1, ceil(extract(epoch FROM r.window_start + make_interval(secs => :window_seconds) - now())))::integer AS retry_after;
+-- Count one hit for a subject (hit_rate_limit, migration 0010): the hits so far, and the seconds until the window ends.
+SELECT hits, retry_after FROM hit_rate_limit(:bucket, :subject, :window_seconds);
 
 -- name: peek_limit^
 -- A subject's hits in its current window (no row when none), without counting one.

@@ -1,39 +1,13 @@
 -- Tickets: repair requests, their listing and search, and their changes.
 
--- name: lock_contacts!
--- Serialise public requests that share a phone or e-mail, so a returning customer is found once.
-SELECT pg_advisory_xact_lock(hashtextextended(contact, 0))
-FROM unnest(ARRAY[:phone::text, :email::text]) AS contact
-WHERE contact IS NOT NULL
-ORDER BY contact;
-
--- name: create_public_ticket^
--- Attach a public request to the client with this phone or e-mail (or a new one); create the ticket and its 'created' event.
-WITH found AS (
-    SELECT id FROM clients
-    WHERE phone = :phone::text OR email = :email::text
-    ORDER BY id
-    LIMIT 1
-), added AS (
-    INSERT INTO clients (name, phone, email, comment)
-    SELECT :name, :phone, :email, :comment
-    WHERE NOT EXISTS (SELECT 1 FROM found)
-    RETURNING id
-), ticket AS (
-    -- The contact as typed is kept with the ticket: a returning customer's client row stays as it was.
-    INSERT INTO tickets (title, description, scheduled_at, client_id, tracking_token, device_kind,
-                         device_brand, device_model, device_serial, address, contact_name,
-                         contact_phone, contact_email, contact_comment, customer_language)
-    SELECT :title, :description, :scheduled_at, id, :tracking_token, :device_kind, :device_brand,
-           :device_model, :device_serial, :address, :name, :phone, :email, :comment,
-           :customer_language
-    FROM (SELECT id FROM found UNION ALL SELECT id FROM added) AS client
-    RETURNING id, title, status, scheduled_at, created_at, tracking_token
-), event AS (
-    INSERT INTO ticket_events (ticket_id, kind, to_status)
-    SELECT id, 'created', status FROM ticket
-)
-SELECT id, title, status, scheduled_at, created_at, tracking_token FROM ticket;
+-- name: create_public_request^
+-- A public request in one round trip (create_public_request, migration 0010): retry_after alone when the address's limit is spent, else the new ticket.
+SELECT retry_after, id, title, status, scheduled_at, created_at, tracking_token
+FROM create_public_request(
+    :limit_subject, :limit_count, :limit_seconds, :event_type, :audience, :name, :phone, :email,
+    :comment, :title, :description, :scheduled_at, :tracking_token, :device_kind, :device_brand,
+    :device_model, :device_serial, :address, :customer_language
+);
 
 -- name: get_public_ticket^
 -- What a customer may see of their ticket by its tracking token: status, dates, device, public comments only.
@@ -224,6 +198,18 @@ FROM tickets
 WHERE id = :id AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::bigint)
   AND (:expected::timestamptz[] IS NULL OR updated_at = ANY(:expected::timestamptz[]))
 FOR UPDATE;
+
+-- name: change_ticket_status^
+-- A status change in one round trip (change_ticket_status, migration 0010): the outcome, whether the caller passed, the status it was in, and the ticket as the API shows it once changed.
+SELECT s.outcome, s.outcome <> 'refused' AS caller_passed, s.previous_status, (s.ticket).id,
+       (s.ticket).title, (s.ticket).description, (s.ticket).status, (s.ticket).client_id, (s.ticket).client_name, (s.ticket).assignee_id,
+       (s.ticket).assignee_email, (s.ticket).scheduled_at, (s.ticket).created_at,
+       (s.ticket).updated_at, (s.ticket).device, (s.ticket).address, (s.ticket).contact
+FROM change_ticket_status(
+    :caller_id, :caller_version, :caller_role::user_role, :caller_confirmed, :id, :assignee_id,
+    :expected::timestamptz[], :status::ticket_status, :allowed_from::ticket_status[],
+    :event_type, :audience
+) AS s;
 
 -- name: ticket_exists$
 -- Whether a ticket exists (within a worker's scope when `assignee_id` is given).

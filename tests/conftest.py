@@ -18,6 +18,7 @@ from crm import db
 from crm.app import create_app
 from crm.settings import Settings
 from tests.api import Api
+from tests.statement_log import statements_fixture  # noqa: F401 (the "statements" fixture)
 
 # Notifications' real counterparts (an SMTP server, a webhook receiver) as fixtures.
 pytest_plugins = ["tests.notify_fixtures"]

@@ -6,11 +6,13 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
+from crm.auth import Reader
 from crm.convert import iso
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
 from crm.http.etags import precondition_failed
-from crm.models import DEVICE_COLUMNS, Caller, EventType, TicketPatch, TicketStatus
-from crm.notify.events import queue_event
+from crm.models import DEVICE_COLUMNS, Caller, EventType, Role, TicketPatch, TicketStatus
+from crm.notify.events import AUDIENCE, queue_event
+from crm.notify.wake import mark_queued
 from crm.queries import Queries
 from crm.rules import forbidden_fields, transition_error
 
@@ -61,6 +63,49 @@ async def change_ticket(
             )
         if new["assignee_id"] not in (None, old["assignee_id"]):
             await queue_event(conn, queries, EventType.ASSIGNED, ticket_id)
+
+
+async def change_status(
+    pool: Any,
+    queries: Queries,
+    read: Reader,
+    ticket_id: int,
+    wanted: TicketStatus,
+    expected: list[datetime] | None = None,
+) -> Any:
+    """Move a ticket to `wanted` as `read`'s caller in one round trip (change_ticket_status).
+
+    The row it answers, with `caller_passed` for `admitted` and the ticket as it is now when it
+    changed; `status_refusal` says why it did not. The moves allowed are transition_error's.
+    """
+    role = read.caller.role
+    row = await queries.change_ticket_status(
+        pool,
+        id=ticket_id,
+        assignee_id=read.own_tickets,
+        expected=expected,
+        status=wanted.value,
+        allowed_from=[s.value for s in TicketStatus if transition_error(role, s, wanted) is None],
+        event_type=EventType.STATUS_CHANGED.value,
+        audience=AUDIENCE[EventType.STATUS_CHANGED],
+        **read.params(),
+    )
+    if row["outcome"] == "changed":
+        mark_queued()
+    return row
+
+
+def status_refusal(row: Any, role: Role, wanted: TicketStatus) -> Problem | None:
+    """Why change_status did not change the ticket (404, 409 or 412), or None when it did."""
+    outcome = row["outcome"]
+    if outcome == "missing":
+        return not_found("Ticket")
+    if outcome == "stale":
+        return precondition_failed()
+    if outcome == "not_allowed":
+        current = TicketStatus(row["previous_status"])
+        return Problem(409, transition_error(role, current, wanted) or "Cannot move the ticket.")
+    return None
 
 
 def _column_values(

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import secrets
+from typing import Any
 
 from aiohttp import web
 
@@ -14,7 +15,7 @@ from crm.app_keys import POOL, QUERIES
 from crm.convert import dump, structure
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
 from crm.http.requests import read_body, read_json
-from crm.http.responses import json_response
+from crm.http.responses import as_item, json_response
 from crm.models import (
     CustomerComment,
     EventType,
@@ -23,8 +24,9 @@ from crm.models import (
     PublicTicketStatus,
     device_columns,
 )
-from crm.notify.events import comment_payload, queue_event
+from crm.notify.events import AUDIENCE, comment_payload, queue_event
 from crm.notify.language import customer_language
+from crm.notify.wake import mark_queued
 from crm.rules import customer_comment_refusal
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -34,6 +36,7 @@ STAFF_LABEL = "Сервисный центр"
 CUSTOMER_LABEL = "Вы"
 # The tracking page shows the latest public comments, up to this many.
 MAX_PUBLIC_COMMENTS = 200
+_CREATED = as_item(PublicTicketCreated)
 
 
 def _idempotency_key(request: web.Request) -> str | None:
@@ -44,7 +47,11 @@ def _idempotency_key(request: web.Request) -> str | None:
 
 
 async def create_public_ticket(request: web.Request) -> web.Response:
-    """Record a customer's request: the client (new or returning), the ticket and its history."""
+    """Record a customer's request: the client (new or returning), the ticket and its history.
+
+    Without an Idempotency-Key it is one round trip (create_public_request counts the address's
+    limit too); with one, the key is locked and looked up first in the same transaction.
+    """
     data = await read_json(request)
     body = structure(data, PublicTicketRequest)
     if body.client.phone is None and body.client.email is None:
@@ -52,11 +59,28 @@ async def create_public_ticket(request: web.Request) -> web.Response:
             [FieldError("client", "give a phone or an e-mail so we can reach you")]
         )
     key = _idempotency_key(request)
-    await limits.public_ticket(request)
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-    queries = request.app[QUERIES]
-    async with request.app[POOL].acquire() as conn, conn.transaction():
-        if key is not None:
+    queries, pool = request.app[QUERIES], request.app[POOL]
+    values = {
+        **limits.public_ticket(request),
+        "event_type": EventType.TICKET_CREATED.value,
+        "audience": AUDIENCE[EventType.TICKET_CREATED],
+        "name": body.client.name or None,
+        "phone": body.client.phone,
+        "email": body.client.email,
+        "comment": body.client.comment or None,
+        "title": body.title,
+        "description": body.description or None,
+        "scheduled_at": body.scheduled_at,
+        "tracking_token": secrets.token_urlsafe(24),
+        "customer_language": customer_language(request.headers.get("Accept-Language")),
+        "address": body.address,
+        **device_columns(body.device),
+    }
+    if key is None:
+        row = await queries.create_public_request(pool, **values)
+    else:
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+        async with pool.acquire() as conn, conn.transaction():
             await queries.lock_idempotency_key(conn, key=key)
             saved = await queries.get_idempotent_response(conn, key=key)
             if saved is not None:
@@ -65,33 +89,24 @@ async def create_public_ticket(request: web.Request) -> web.Response:
                         409, "This Idempotency-Key was used with a different request body."
                     )
                 return _created(request, saved["response_body"], replayed=True)
-        await queries.lock_contacts(conn, phone=body.client.phone, email=body.client.email)
-        row = await queries.create_public_ticket(
-            conn,
-            name=body.client.name or None,
-            phone=body.client.phone,
-            email=body.client.email,
-            comment=body.client.comment or None,
-            title=body.title,
-            description=body.description or None,
-            scheduled_at=body.scheduled_at,
-            tracking_token=secrets.token_urlsafe(24),
-            customer_language=customer_language(request.headers.get("Accept-Language")),
-            address=body.address,
-            **device_columns(body.device),
-        )
-        await queue_event(conn, queries, EventType.TICKET_CREATED, row["id"])
-        created = dump(PublicTicketCreated(**row))
-        if key is not None:
-            await queries.save_idempotent_response(
-                conn,
-                key=key,
-                request_hash=digest,
-                response_status=201,
-                response_body=created,
-                ticket_id=row["id"],
-            )
-    return _created(request, created, replayed=False)
+            row = await queries.create_public_request(conn, **values)
+            if row["id"] is not None:
+                await queries.save_idempotent_response(
+                    conn,
+                    key=key,
+                    request_hash=digest,
+                    response_status=201,
+                    response_body=_body(row),
+                    ticket_id=row["id"],
+                )
+    await limits.public_ticket_counted(request, row["retry_after"])
+    mark_queued()
+    return _created(request, _body(row), replayed=False)
+
+
+def _body(row: Any) -> dict[str, object]:
+    body: dict[str, object] = dump(_CREATED(row))
+    return body
 
 
 def _created(request: web.Request, body: dict[str, object], *, replayed: bool) -> web.Response:

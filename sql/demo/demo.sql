@@ -27,6 +27,9 @@ FROM pg_index AS i
 WHERE i.indrelid IN ('clients'::regclass, 'tickets'::regclass, 'ticket_events'::regclass,
                        'ticket_comments'::regclass)
   AND NOT EXISTS (SELECT 1 FROM pg_constraint AS con WHERE con.conindid = i.indexrelid)
+  -- Kept: the reporting triggers (migration 0009) look up each ticket's earlier events through
+  -- it once the events are in; without it each lookup reads the whole table, for every ticket.
+  AND i.indexrelid <> 'ticket_events_ticket_idx'::regclass
 UNION ALL
 -- Their comments go with them: put back last.
 SELECT 4, NULL, format('COMMENT ON INDEX %s IS %L', i.indexrelid::regclass, d.description)
@@ -35,6 +38,7 @@ JOIN pg_description AS d ON d.objoid = i.indexrelid AND d.classoid = 'pg_class':
 WHERE i.indrelid IN ('clients'::regclass, 'tickets'::regclass, 'ticket_events'::regclass,
                        'ticket_comments'::regclass)
   AND NOT EXISTS (SELECT 1 FROM pg_constraint AS con WHERE con.conindid = i.indexrelid)
+  AND i.indexrelid <> 'ticket_events_ticket_idx'::regclass
 UNION ALL
 SELECT 4, NULL, format('COMMENT ON CONSTRAINT %I ON %s IS %L', con.conname, con.conrelid::regclass,
                        d.description)

@@ -319,3 +319,7 @@ UPDATE idempotency_keys SET created_at = now() - :age::interval WHERE key = :key
 -- name: prepared_plans^
 -- How often this connection's prepared statement `name` was planned generically and per call.
 SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = :name;
+
+-- name: rate_limit_hits
+-- The abuse counters of one bucket: who was counted and how many times in the current window.
+SELECT subject, hits FROM rate_limits WHERE bucket = :bucket ORDER BY subject;

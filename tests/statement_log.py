@@ -1,0 +1,48 @@
+"""Every statement the app sends to PostgreSQL, for tests that count round trips."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import attrs
+import pytest
+
+from crm.app_keys import POOL
+from crm.settings import Settings
+from tests.api import Api
+
+
+@attrs.define(eq=False)  # hashable: asyncpg keeps its query loggers in a set
+class Statements:
+    """Every statement the app's pool connections ran since the last `clear`.
+
+    asyncpg learns an unfamiliar type (an enum, an array of one) once per connection with a few
+    catalog statements of its own; those are kept apart, so `seen` is what the app sent.
+    """
+
+    seen: list[str] = attrs.Factory(list)
+    introspection: list[str] = attrs.Factory(list)
+
+    def __call__(self, record: Any) -> None:
+        query = record.query
+        own = "pg_catalog" in query or "jit" in query
+        (self.introspection if own else self.seen).append(query)
+
+    def clear(self) -> None:
+        self.seen.clear()
+
+
+@pytest.fixture(name="statements")
+async def statements_fixture(api: Api, settings: Settings) -> AsyncIterator[Statements]:
+    """Logs the statements of every connection the app's pool can hand out (asyncpg's logger)."""
+    log = Statements()
+    pool = api.app[POOL].pool  # the asyncpg pool inside the bounded one
+    held = [await pool.acquire() for _ in range(settings.pool_max_size)]
+    try:
+        for conn in held:
+            conn.add_query_logger(log)
+    finally:
+        for conn in held:
+            await pool.release(conn)
+    yield log
