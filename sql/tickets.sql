@@ -136,6 +136,17 @@ LEFT JOIN LATERAL (
 LEFT JOIN ticket_rows AS t ON t.id = page.id
 ORDER BY page.position;
 
+-- name: list_newest_tickets
+-- list_tickets for its commonest shapes, newest first with no filter but one status and the assignee (newest_tickets, migration 0011: kept plans); the same columns.
+SELECT (s.ticket).id, (s.ticket).title, (s.ticket).description, (s.ticket).status,
+       (s.ticket).client_id, (s.ticket).client_name, (s.ticket).assignee_id,
+       (s.ticket).assignee_email, (s.ticket).scheduled_at, (s.ticket).created_at,
+       (s.ticket).updated_at, (s.ticket).device, (s.ticket).address, (s.ticket).contact,
+       s.caller_passed, s.total
+FROM newest_tickets(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed,
+                    :status::ticket_status, :assignee_id, :after_time, :after_id, :limit,
+                    :offset) AS s;
+
 -- name: count_tickets
 -- Tickets per status and assignee among those the filters select, and whether the caller passed.
 -- Filters that ticket_counts keys (status, assignee) read its counters: a few hundred rows at
@@ -174,21 +185,13 @@ LEFT JOIN LATERAL (
 ORDER BY c.status, c.assignee_id NULLS FIRST;
 
 -- name: get_ticket^
--- One ticket with its client's name and assignee's e-mail (`assignee_id` scopes a worker), and whether the caller passed.
-WITH me AS MATERIALIZED (
-    SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
-        AS passed
-)
-SELECT t.id, t.title, t.description, t.status, t.client_id, t.client_name, t.assignee_id,
-       t.assignee_email, t.scheduled_at, t.created_at, t.updated_at, t.device, t.address,
-       t.contact, me.passed AS caller_passed
-FROM me
-LEFT JOIN LATERAL (
-    SELECT id, title, description, status, client_id, client_name, assignee_id, assignee_email,
-           scheduled_at, created_at, updated_at, device, address, contact
-    FROM ticket_rows
-    WHERE id = :id AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::bigint)
-) AS t ON me.passed;
+-- One ticket with its client's name and assignee's e-mail (`assignee_id` scopes a worker), and whether the caller passed (ticket_for_caller, migration 0011: a kept plan).
+SELECT s.caller_passed, (s.ticket).id, (s.ticket).title, (s.ticket).description, (s.ticket).status,
+       (s.ticket).client_id, (s.ticket).client_name, (s.ticket).assignee_id,
+       (s.ticket).assignee_email, (s.ticket).scheduled_at, (s.ticket).created_at,
+       (s.ticket).updated_at, (s.ticket).device, (s.ticket).address, (s.ticket).contact
+FROM ticket_for_caller(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed,
+                       :id, :assignee_id) AS s;
 
 -- name: lock_ticket^
 -- The editable fields of a ticket, locked until the transaction ends; `assignee_id` scopes a worker, `expected` (If-Match) lists the versions accepted.

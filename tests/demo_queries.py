@@ -50,6 +50,30 @@ def list_sql(**filters: Any) -> tuple[str, list[Any]]:
     return query.sql, [params[name] for name in query.params]
 
 
+def newest_params(**given: Any) -> dict[str, Any]:
+    """list_newest_tickets' parameters: page 1 unless `after`, every ticket unless `status` or
+    `assignee_id`."""
+    order = SORTS["-created_at"]
+    params = {
+        **order.params(given.pop("after", order.start)),
+        "limit": 21,
+        "offset": 0,
+        "status": None,
+        "assignee_id": None,
+        **ADMIN,
+        **given,
+    }
+    del params["sort"]
+    return params
+
+
+def newest_sql(**given: Any) -> tuple[str, list[Any]]:
+    """list_newest_tickets as GET /tickets runs it with no filter but the assignee."""
+    params = newest_params(**given)
+    query = QUERIES["list_newest_tickets"]
+    return query.sql, [params[name] for name in query.params]
+
+
 def count_sql(**filters: Any) -> tuple[str, list[Any]]:
     """count_tickets as GET /tickets/counts runs it (as the admin, filters as given)."""
     params = {**FILTERS, **ADMIN, **filters}

@@ -32,6 +32,13 @@ REQUEST = {
 }
 
 
+def _on_the_way(statements: Statements) -> list[str]:
+    """The statements a request ran on its way to the answer. After a request that queued
+    notifications, the process wakes the delivery loops with one NOTIFY, off the request's path
+    and shared by every request in between (crm.notify.wake), which may land in the next one's."""
+    return [s for s in statements.seen if not s.startswith("SELECT pg_notify('outbox'")]
+
+
 async def _queued(api: Api, ticket_id: int) -> list[Any]:
     return [row for row in await check(api, "outbox_rows") if row["ticket_id"] == ticket_id]
 
@@ -46,7 +53,7 @@ async def test_a_public_request_is_one_statement_that_stores_all_of_it(
     statements.clear()
     reply = await api.post("/tickets/public", REQUEST)
     assert reply.status == 201, reply.body
-    assert len(statements.seen) == 1, statements.seen
+    assert len(_on_the_way(statements)) == 1, statements.seen
     ticket = await check(api, "ticket_row", id=reply.body["id"])
     assert (ticket["title"], ticket["status"], ticket["tracking_token"]) == (
         "Течёт посудомойка",
@@ -62,7 +69,7 @@ async def test_a_public_request_is_one_statement_that_stores_all_of_it(
     # A returning customer: the same client, one more ticket, still one statement.
     statements.clear()
     again = await api.post("/tickets/public", {**REQUEST, "title": "Снова течёт"})
-    assert again.status == 201 and len(statements.seen) == 1, statements.seen
+    assert again.status == 201 and len(_on_the_way(statements)) == 1, statements.seen
     assert dict(await check(api, "count_rows")) == {
         "clients": 1,
         "tickets": 2,
@@ -99,7 +106,7 @@ async def test_a_status_change_is_one_statement_with_its_history_and_notice(
     statements.clear()
     reply = await api.patch(f"/tickets/{ticket}", {"status": "in_progress"}, token=token)
     assert reply.status == 200, reply.body
-    assert len(statements.seen) == 1, statements.seen
+    assert len(_on_the_way(statements)) == 1, statements.seen
     assert (reply.body["id"], reply.body["status"], reply.body["assignee_id"]) == (
         ticket,
         "in_progress",
@@ -142,7 +149,7 @@ async def test_a_refused_status_change_stores_nothing(api: Api, statements: Stat
         statements.clear()
         reply = await api.patch(f"/tickets/{ticket_id}", body, token=caller, headers=headers)
         assert reply.status == status, (body, headers, reply.body)
-        assert len(statements.seen) == 1, (body, statements.seen)
+        assert len(_on_the_way(statements)) == 1, (body, statements.seen)
     assert (
         problem(await api.patch(f"/tickets/{ticket}", {"status": "canceled"}, token=token), 409)[
             "detail"
@@ -164,5 +171,5 @@ async def test_a_revoked_caller_cannot_change_a_status_even_when_remembered(
     statements.clear()
     refused = await api.patch(f"/tickets/{ticket}", {"status": "in_progress"}, token=token)
     assert problem(refused, 401)["detail"] == STALE
-    assert len(statements.seen) == 1, statements.seen
+    assert len(_on_the_way(statements)) == 1, statements.seen
     assert (await check(api, "ticket_row", id=ticket))["status"] == "new"

@@ -23,7 +23,7 @@ from crm.pagination import micros
 from crm.search import serial_prefix, title_query
 from crm.settings import Settings
 from tests.conftest import TEST_SECRET, recreate_database
-from tests.demo_queries import ADMIN, QUERIES, count_sql, list_sql, never_runs
+from tests.demo_queries import ADMIN, QUERIES, count_sql, list_sql, never_runs, newest_params
 from tests.factories import CHECKS
 
 SIZE = demo.DemoSize(tickets=100_000, clients=10_000, workers=20)
@@ -114,14 +114,37 @@ COUNTS = {
     "counts, created range": {"created_from": RANGE[0], "created_to": RANGE[1]},
 }
 
+AS_WORKER = {"caller_id": WORKER, "caller_version": 1, "caller_role": "worker"}
+# Reads that run inside a function on kept (generic) plans: their statements are EXPLAINed as
+# the function runs them (auto_explain's nested statements).
+KEPT: dict[str, tuple[str, dict[str, Any]]] = {
+    "one ticket": ("get_ticket", {"id": 50_000, "assignee_id": None, **ADMIN}),
+    "one ticket as a worker": (
+        "get_ticket",
+        {"id": 50_000, "assignee_id": WORKER, **ADMIN, **AS_WORKER},
+    ),
+    "newest, first page": ("list_newest_tickets", newest_params()),
+    "newest, deep page": ("list_newest_tickets", newest_params(after=MIDDLE)),
+    "newest, a worker's": (
+        "list_newest_tickets",
+        newest_params(assignee_id=WORKER, **AS_WORKER),
+    ),
+    "newest, a worker's, deep": (
+        "list_newest_tickets",
+        newest_params(assignee_id=WORKER, after=MIDDLE),
+    ),
+    "newest, one status": ("list_newest_tickets", newest_params(status="new")),
+    "newest, a rare status, deep": (
+        "list_newest_tickets",
+        newest_params(status="canceled", after=MIDDLE),
+    ),
+    "newest, a worker's open": (
+        "list_newest_tickets",
+        newest_params(status="in_progress", assignee_id=WORKER),
+    ),
+}
+
 OTHERS: dict[str, dict[str, Any]] = {
-    "get_ticket": {"id": 50_000, "assignee_id": None, **ADMIN},
-    "get_ticket as a worker": {
-        "id": 50_000,
-        "assignee_id": WORKER,
-        **{"caller_id": WORKER, "caller_version": 1, "caller_role": "worker"},
-        "caller_confirmed": False,
-    },
     "get_public_ticket": {
         "tracking_token": "0123456789abcdef0123",
         "staff_label": "Сервисный центр",
@@ -201,6 +224,46 @@ async def test_other_ticket_reads_use_an_index(plans_url: str, name: str) -> Non
     table = TABLES.get(name, "tickets")
     scans = _ticket_scans(nodes, table)
     assert scans and "Seq Scan" not in scans, scans
+
+
+async def _nested_plans(url: str, sql: str, args: list[Any]) -> list[dict[str, Any]]:
+    """The plans of the statements `sql` runs inside its functions, as auto_explain logs them."""
+    plans: list[dict[str, Any]] = []
+
+    def logged(_conn: Any, message: Any) -> None:
+        if "plan:" in message.message:
+            plans.append(json.loads(message.message.split("plan:", 1)[1]))
+
+    conn = await asyncpg.connect(url, server_settings={"plan_cache_mode": "force_custom_plan"})
+    conn.add_log_listener(logged)
+    try:
+        await conn.execute("LOAD 'auto_explain'")
+        for name, value in AUTO_EXPLAIN.items():
+            await conn.execute("SELECT set_config($1, $2, false)", f"auto_explain.{name}", value)
+        await conn.fetch(sql, *args)
+        await asyncio.sleep(0.1)  # notices reach the listener through the event loop
+    finally:
+        await conn.close()
+    return [node for plan in plans for node in _nodes(plan["Plan"])]
+
+
+AUTO_EXPLAIN = {
+    "log_min_duration": "0",
+    "log_nested_statements": "on",
+    "log_format": "json",
+    "log_level": "notice",
+}
+
+
+@pytest.mark.parametrize("name", KEPT.keys())
+async def test_reads_on_kept_plans_read_tickets_through_an_index(plans_url: str, name: str) -> None:
+    query_name, params = KEPT[name]
+    query = QUERIES[query_name]
+    nodes = await _nested_plans(plans_url, query.sql, [params[p] for p in query.params])
+    scans = _ticket_scans(nodes, "tickets")
+    assert scans, "the function never reads tickets"
+    assert "Seq Scan" not in scans, scans
+    assert any(n.get("Index Name", "").startswith("tickets_") for n in nodes), scans
 
 
 async def test_demo_data_puts_back_every_index_constraint_and_comment(

@@ -41,7 +41,7 @@ from crm.models import (
     device_columns,
 )
 from crm.notify.events import NOBODY, queue_event
-from crm.pagination import page_request
+from crm.pagination import PageRequest, page_request
 from crm.search import serial_prefix, title_query
 
 LIST_FILTERS = (
@@ -110,13 +110,35 @@ async def _list(
     filters = _filters(query, read, client_id)
     scope = "tickets" if client_id is None else "client_tickets"
     page = page_request(query, app[CURSOR_SECRET], scope, filters, orders.TICKETS)
-    rows = await app[QUERIES].list_tickets(
-        app[READ_POOL], **filters, **page.params(), **read.params()
-    )
+    if _newest_only(filters, page):
+        # The commonest lists (newest first: all, one status, one assignee's) on kept plans.
+        params = page.params()
+        del params["sort"]
+        statuses = filters["statuses"]
+        rows = await app[QUERIES].list_newest_tickets(
+            app[READ_POOL],
+            status=statuses[0] if statuses else None,
+            assignee_id=filters["assignee_id"],
+            **params,
+            **read.params(),
+        )
+    else:
+        rows = await app[QUERIES].list_tickets(
+            app[READ_POOL], **filters, **page.params(), **read.params()
+        )
     admitted(request, rows[0])
     # Rows go to JSON as they are: list_tickets selects Ticket's fields as JSON shows them, and
     # skipping a Ticket per row saves a fifth of the time of a page (a test pins the equality).
     return page_response(request, query, page, rows, TICKET_JSON, app[CURSOR_SECRET])
+
+
+def _newest_only(filters: dict[str, Any], page: PageRequest) -> bool:
+    """Whether a list is newest first, filtered by nothing but the assignee and one status."""
+    statuses = filters["statuses"]
+    others = (value for name, value in filters.items() if name not in ("assignee_id", "statuses"))
+    return (
+        page.order is orders.TICKETS[0] and (not statuses or len(statuses) == 1) and not any(others)
+    )
 
 
 async def count_tickets(request: web.Request) -> web.Response:

@@ -1,0 +1,82 @@
+"""GET /tickets' commonest shapes (newest first; no filter but one status and the assignee) run
+newest_tickets on kept plans: they must answer exactly as list_tickets, which runs every other
+list."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from crm.app_keys import POOL, QUERIES
+from crm.orders import TICKETS
+from crm.pagination import micros
+from tests.api import Api
+from tests.demo_queries import FILTERS
+from tests.factories import admin_token, check, make_ticket, new_client, user_and_token
+
+NEWEST = TICKETS[0]
+
+
+async def _both(api: Api, caller: dict[str, Any], **page: Any) -> tuple[list[Any], list[Any]]:
+    """(list_tickets, list_newest_tickets) for the same page, as lists of dicts."""
+    queries, pool = api.app[QUERIES], api.app[POOL]
+    assignee, status = page.pop("assignee_id", None), page.pop("status", None)
+    paging = {**NEWEST.params(page.pop("after", NEWEST.start)), **page}
+    filters = {**FILTERS, "assignee_id": assignee, "statuses": [status] if status else None}
+    general = await queries.list_tickets(pool, **filters, **paging, **caller)
+    del paging["sort"]
+    kept = await queries.list_newest_tickets(
+        pool, status=status, assignee_id=assignee, **paging, **caller
+    )
+    return [dict(r) for r in general], [dict(r) for r in kept]
+
+
+async def test_newest_tickets_answer_as_list_tickets(api: Api) -> None:
+    admin, _ = await admin_token(api)
+    first, _ = await user_and_token(api, "first@example.com")
+    second, _ = await user_and_token(api, "second@example.com")
+    client = await new_client(api)
+    assignees = [first["id"], second["id"], None]
+    statuses = ["new", "in_progress", "done", "canceled", "new"]
+    tickets = [await make_ticket(api, client, assignees[n % 3], statuses[n % 5]) for n in range(30)]
+    # Ties on created_at in threes: the order must fall back to the id in both.
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for n, ticket in enumerate(tickets):
+        when = start + timedelta(minutes=n // 3)
+        await check(
+            api, "set_ticket_times", id=ticket, created_at=when, updated_at=when, scheduled_at=None
+        )
+    version = (await check(api, "user_state", id=admin["id"]))["token_version"]
+    caller = {
+        "caller_id": admin["id"],
+        "caller_version": version,
+        "caller_role": "admin",
+        "caller_confirmed": False,
+    }
+    middle = (micros(start + timedelta(minutes=4)), tickets[13])
+    pages: list[dict[str, Any]] = [
+        {"limit": 11, "offset": 0},
+        {"limit": 11, "offset": 10},
+        {"limit": 6, "offset": 0, "after": middle},
+        {"limit": 21, "offset": 0, "assignee_id": first["id"]},
+        {"limit": 4, "offset": 2, "assignee_id": second["id"], "after": middle},
+        {"limit": 5, "offset": 0, "status": "new"},
+        {"limit": 3, "offset": 1, "status": "canceled", "after": middle},
+        {"limit": 11, "offset": 0, "status": "new", "assignee_id": first["id"]},
+        # Past the last row: one row of nulls that still carries the total.
+        {"limit": 11, "offset": 40},
+        {"limit": 11, "offset": 0, "after": (micros(start), tickets[0])},
+    ]
+    for page in pages:
+        general, kept = await _both(api, caller, **page)
+        assert kept == general, page
+    assert [row["id"] for row in (await _both(api, caller, limit=31, offset=0))[1]] == sorted(
+        tickets, key=lambda t: (tickets.index(t) // 3, t), reverse=True
+    )
+    empty = (await _both(api, caller, limit=11, offset=40))[1]
+    assert [(r["id"], r["total"], r["caller_passed"]) for r in empty] == [(None, 30, True)]
+    # A stale token version: one row saying the caller did not pass, in both.
+    stale = {**caller, "caller_version": version + 1}
+    general, kept = await _both(api, stale, limit=11, offset=0)
+    assert kept == general
+    assert [(r["id"], r["caller_passed"]) for r in kept] == [(None, False)]
