@@ -10,6 +10,7 @@ MAX_WORDS = 8
 # What a serial number or IMEI is compared without: case, whitespace and dashes (as the SQL
 # expression of tickets_device_serial_idx).
 _SERIAL_NOISE = re.compile(r"[\s-]+")
+_DIGIT = re.compile(r"\d")
 
 
 def title_query(text: str | None) -> str | None:
@@ -21,10 +22,13 @@ def title_query(text: str | None) -> str | None:
 
 
 def serial_prefix(text: str | None) -> str | None:
-    """`SN 12-34` → `sn1234%`: a LIKE pattern for serials starting so (wildcards literal)."""
-    if not text:
+    """`SN 12-34` → `sn1234%`: a LIKE pattern for serials starting so (wildcards literal).
+
+    Only for text with a digit, as every serial number and IMEI has: a plain word is a title
+    search. Matching words against serials too cost a million-ticket shop 100 ms a search,
+    since no index can answer "title word or serial prefix" for a word found in every sixth title.
+    """
+    if not text or not _DIGIT.search(text):
         return None
     key = _SERIAL_NOISE.sub("", text.lower())
-    if not _WORD.search(key):
-        return None  # nothing searchable (only punctuation): no filter, as for titles
     return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -135,6 +135,18 @@ async def test_q_still_finds_titles_and_a_wildcard_is_literal(api: Api, admin_to
     assert other["id"] != titled["id"]
 
 
+async def test_q_without_a_digit_searches_titles_only(api: Api, admin_token: str) -> None:
+    # Every serial and IMEI has a digit; a plain word is a title search (it stays on the title
+    # index instead of testing every ticket's serial).
+    lettered = await _public(api, device={"serial": "KLMN-XYZ"}, title="Шумит")
+    titled = await _public(api, device={"serial": "KLM-1"}, title="Kln не греет")
+    by_word = await api.get("/tickets", params={"q": "kl"}, token=admin_token)
+    assert [t["id"] for t in by_word.body["items"]] == [titled["id"]]
+    by_serial = await api.get("/tickets", params={"q": "klm-1"}, token=admin_token)
+    assert [t["id"] for t in by_serial.body["items"]] == [titled["id"]]
+    assert lettered["id"] != titled["id"]
+
+
 async def test_client_tickets_list_one_clients_device_history_page_by_page(
     api: Api, admin_token: str
 ) -> None:

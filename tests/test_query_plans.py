@@ -74,15 +74,9 @@ LISTS = {
     "scheduled range": {"scheduled_from": RANGE[0], "scheduled_to": RANGE[1]},
     "page 500 by number": {"offset": 9980},
     "word and created range": {"search": title_query("машина"), "created_from": RANGE[0]},
-    # q is matched as title words and as the start of a serial/IMEI at once (tickets/search.py).
-    "common word or serial": {
-        "search": title_query("машина"),
-        "serial_prefix": serial_prefix("машина"),
-    },
-    "rare word or serial": {
-        "search": title_query("зебра"),
-        "serial_prefix": serial_prefix("зебра"),
-    },
+    # A q with a digit is matched as title words and as the start of a serial/IMEI at once.
+    "common word or serial": _q("машина 1"),
+    "rare word or serial": _q("зебра 7"),
     "whole serial": _q("SN-1C4E 10050000"),
     "serial, typed loosely": _q("sn 1c4e-1005"),
     "serial digits": _q("10050000"),
@@ -335,11 +329,11 @@ async def test_a_generic_plan_ignores_the_filters_the_check_above_guards(plans_u
     assert not _PARAMETER.search(custom)
 
 
-@pytest.mark.parametrize("term", ["зебра", "магнетрон", "sn-1c4e 10050000"])
+@pytest.mark.parametrize("term", ["зебра 7", "магнетрон2", "sn-1c4e 10050000"])
 async def test_a_rare_term_reads_title_and_serial_indexes_not_the_newest_first_walk(
     plans_url: str, term: str
 ) -> None:
-    """q matches title words OR a serial prefix: both must come from their own indexes.
+    """A q with a digit matches title words OR a serial prefix: both from their own indexes.
 
     Without statistics on the serial expression (a partial index has none for the planner) the
     OR looks common, and the planner walks all tickets newest first: seconds at a million.
