@@ -83,7 +83,11 @@ async def test_a_spent_limit_is_429_in_one_statement_and_stores_no_ticket(
 ) -> None:
     limited = attrs.evolve(settings, public_ticket_limit=Limit(1, 3600))
     api = Api(await aiohttp_client(create_app(limited)))
-    assert (await api.post("/tickets/public", REQUEST)).status == 201
+    key = {"Idempotency-Key": "one-request"}
+    assert (await api.post("/tickets/public", REQUEST, headers=key)).status == 201
+    # A replay of the same request is not a new one: it does not spend the limit.
+    replayed = await api.post("/tickets/public", REQUEST, headers=key)
+    assert (replayed.status, replayed.headers["Idempotent-Replayed"]) == (201, "true")
     refused = await api.post("/tickets/public", {**REQUEST, "title": "Ещё одна"})
     assert problem(refused, 429)["detail"].startswith("Too many requests from your address")
     assert int(refused.headers["Retry-After"]) > 3500
