@@ -1,38 +1,12 @@
 -- Ticket comments: staff notes (internal) and the conversation with the customer (public).
 
 -- name: list_comments
--- A page of a ticket's comments as the API shows them, oldest first, with the total (to 10,001), whether the ticket is there for this caller, and whether the caller passed (see list_events).
-WITH me AS MATERIALIZED (
-    SELECT caller_passes(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed)
-        AS passed
-)
-SELECT c.id, ticket.id AS ticket_id, c.body, c.visibility,
-       CASE WHEN c.author_id IS NULL THEN 'customer' ELSE 'staff' END AS author, c.author_id,
-       CASE WHEN c.author_id IS NULL
-            THEN (SELECT cl.name FROM clients AS cl WHERE cl.id = ticket.client_id)
-            ELSE (SELECT coalesce(u.display_name, u.email::text) FROM users AS u
-                  WHERE u.id = c.author_id)
-       END AS author_name,
-       c.created_at, c.edited_at,
-       me.passed AS caller_passed, ticket.id IS NOT NULL AS ticket_found, total.rows AS total
-FROM me
--- The ticket, if this caller may see it (`assignee_id` scopes a worker to their own).
-LEFT JOIN LATERAL (
-    SELECT id, client_id FROM tickets
-    WHERE id = :ticket_id AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::bigint)
-) AS ticket ON me.passed
-LEFT JOIN LATERAL (
-    SELECT count(*) AS rows
-    FROM (SELECT 1 FROM ticket_comments WHERE ticket_id = ticket.id LIMIT 10001) AS capped
-) AS total ON true
-LEFT JOIN LATERAL (
-    SELECT tc.id, tc.body, tc.visibility, tc.author_id, tc.created_at, tc.edited_at
-    FROM ticket_comments AS tc
-    WHERE tc.ticket_id = ticket.id AND tc.id > :after_id
-    ORDER BY tc.id
-    LIMIT :limit OFFSET :offset
-) AS c ON true
-ORDER BY c.id;
+-- A page of a ticket's comments as the API shows them, oldest first, with the total (to 10,001), whether the ticket is there for this caller, and whether the caller passed (ticket_comments_page, migration 0012: a kept plan).
+SELECT id, ticket_id, body, visibility, author, author_id, author_name, created_at, edited_at,
+       caller_passed, ticket_found, total
+FROM ticket_comments_page(:caller_id, :caller_version, :caller_role::user_role,
+                          :caller_confirmed, :ticket_id, :assignee_id, :after_id, :limit,
+                          :offset);
 
 -- name: get_comment^
 -- One comment of a ticket as the API shows it to staff.

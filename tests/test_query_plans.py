@@ -136,6 +136,29 @@ KEPT: dict[str, tuple[str, dict[str, Any]]] = {
         "list_newest_tickets",
         newest_params(status="in_progress", assignee_id=WORKER),
     ),
+    "comments": (
+        "list_comments",
+        {
+            "ticket_id": 50_000,
+            "assignee_id": None,
+            "after_id": 0,
+            "limit": 21,
+            "offset": 0,
+            **ADMIN,
+        },
+    ),
+    "comments as a worker, deep": (
+        "list_comments",
+        {
+            "ticket_id": 50_000,
+            "assignee_id": WORKER,
+            "after_id": 10,
+            "limit": 101,
+            "offset": 0,
+            **ADMIN,
+            **AS_WORKER,
+        },
+    ),
 }
 
 OTHERS: dict[str, dict[str, Any]] = {
@@ -146,14 +169,6 @@ OTHERS: dict[str, dict[str, Any]] = {
         "max_comments": 200,
     },
     "lock_public_ticket": {"tracking_token": "0123456789abcdef0123"},
-    "list_comments": {
-        "ticket_id": 50_000,
-        "assignee_id": None,
-        "after_id": 0,
-        "limit": 21,
-        "offset": 0,
-        **ADMIN,
-    },
     "list_events": {
         "ticket_id": 50_000,
         "assignee_id": None,
@@ -254,10 +269,11 @@ async def test_reads_on_kept_plans_read_tickets_through_an_index(plans_url: str,
     query_name, params = KEPT[name]
     query = QUERIES[query_name]
     nodes = await _nested_plans(plans_url, query.sql, [params[p] for p in query.params])
-    scans = _ticket_scans(nodes, "tickets")
-    assert scans, "the function never reads tickets"
+    table = TABLES.get(query_name, "tickets")
+    scans = _ticket_scans(nodes, table)
+    assert scans, f"the function never reads {table}"
     assert "Seq Scan" not in scans, scans
-    assert any(n.get("Index Name", "").startswith("tickets_") for n in nodes), scans
+    assert any(n.get("Index Name", "").startswith(f"{table}_") for n in nodes), scans
 
 
 async def test_demo_data_puts_back_every_index_constraint_and_comment(
