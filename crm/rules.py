@@ -35,6 +35,12 @@ def transition_error(role: Role, current: TicketStatus, wanted: TicketStatus) ->
     return f"Cannot move from {current.value} to {wanted.value}."
 
 
+def moves_into(role: Role, wanted: TicketStatus) -> list[TicketStatus]:
+    """The statuses from which `role` may move a ticket to `wanted` (transition_error's rule,
+    as a list a single statement can check)."""
+    return [current for current in TicketStatus if transition_error(role, current, wanted) is None]
+
+
 WORKER_FIELDS = frozenset({"status"})
 
 

@@ -205,9 +205,10 @@ FOR UPDATE;
 -- name: change_ticket_status^
 -- A status change in one round trip (change_ticket_status, migration 0010): the outcome, whether the caller passed, the status it was in, and the ticket as the API shows it once changed.
 SELECT s.outcome, s.outcome <> 'refused' AS caller_passed, s.previous_status, (s.ticket).id,
-       (s.ticket).title, (s.ticket).description, (s.ticket).status, (s.ticket).client_id, (s.ticket).client_name, (s.ticket).assignee_id,
-       (s.ticket).assignee_email, (s.ticket).scheduled_at, (s.ticket).created_at,
-       (s.ticket).updated_at, (s.ticket).device, (s.ticket).address, (s.ticket).contact
+       (s.ticket).title, (s.ticket).description, (s.ticket).status, (s.ticket).client_id,
+       (s.ticket).client_name, (s.ticket).assignee_id, (s.ticket).assignee_email,
+       (s.ticket).scheduled_at, (s.ticket).created_at, (s.ticket).updated_at, (s.ticket).device,
+       (s.ticket).address, (s.ticket).contact
 FROM change_ticket_status(
     :caller_id, :caller_version, :caller_role::user_role, :caller_confirmed, :id, :assignee_id,
     :expected::timestamptz[], :status::ticket_status, :allowed_from::ticket_status[],

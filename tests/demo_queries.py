@@ -68,7 +68,7 @@ def newest_params(**given: Any) -> dict[str, Any]:
 
 
 def newest_sql(**given: Any) -> tuple[str, list[Any]]:
-    """list_newest_tickets as GET /tickets runs it with no filter but the assignee."""
+    """list_newest_tickets as GET /tickets runs it: no filter but one status and the assignee."""
     params = newest_params(**given)
     query = QUERIES["list_newest_tickets"]
     return query.sql, [params[name] for name in query.params]

@@ -14,7 +14,7 @@ from crm.models import DEVICE_COLUMNS, Caller, EventType, Role, TicketPatch, Tic
 from crm.notify.events import AUDIENCE, queue_event
 from crm.notify.wake import mark_queued
 from crm.queries import Queries
-from crm.rules import forbidden_fields, transition_error
+from crm.rules import forbidden_fields, moves_into, transition_error
 
 EDITED = ("title", "description", "scheduled_at", "client_id", *DEVICE_COLUMNS.values(), "address")
 
@@ -76,7 +76,7 @@ async def change_status(
     """Move a ticket to `wanted` as `read`'s caller in one round trip (change_ticket_status).
 
     The row it answers, with `caller_passed` for `admitted` and the ticket as it is now when it
-    changed; `status_refusal` says why it did not. The moves allowed are transition_error's.
+    changed; `status_refusal` says why it did not.
     """
     role = read.caller.role
     row = await queries.change_ticket_status(
@@ -85,7 +85,7 @@ async def change_status(
         assignee_id=read.own_tickets,
         expected=expected,
         status=wanted.value,
-        allowed_from=[s.value for s in TicketStatus if transition_error(role, s, wanted) is None],
+        allowed_from=[status.value for status in moves_into(role, wanted)],
         event_type=EventType.STATUS_CHANGED.value,
         audience=AUDIENCE[EventType.STATUS_CHANGED],
         **read.params(),

@@ -76,6 +76,7 @@ async def create_public_ticket(request: web.Request) -> web.Response:
         "address": body.address,
         **device_columns(body.device),
     }
+    created = None
     if key is None:
         row = await queries.create_public_request(pool, **values)
     else:
@@ -91,17 +92,18 @@ async def create_public_ticket(request: web.Request) -> web.Response:
                 return _created(request, saved["response_body"], replayed=True)
             row = await queries.create_public_request(conn, **values)
             if row["id"] is not None:
+                created = _body(row)
                 await queries.save_idempotent_response(
                     conn,
                     key=key,
                     request_hash=digest,
                     response_status=201,
-                    response_body=_body(row),
+                    response_body=created,
                     ticket_id=row["id"],
                 )
     await limits.public_ticket_counted(request, row["retry_after"])
     mark_queued()
-    return _created(request, _body(row), replayed=False)
+    return _created(request, created or _body(row), replayed=False)
 
 
 def _body(row: Any) -> dict[str, object]:
