@@ -137,12 +137,10 @@ LEFT JOIN ticket_rows AS t ON t.id = page.id
 ORDER BY page.position;
 
 -- name: list_newest_tickets
--- list_tickets for its commonest shapes, newest first with no filter but one status and the assignee (newest_tickets, migration 0011: kept plans); the same columns.
-SELECT (s.ticket).id, (s.ticket).title, (s.ticket).description, (s.ticket).status,
-       (s.ticket).client_id, (s.ticket).client_name, (s.ticket).assignee_id,
-       (s.ticket).assignee_email, (s.ticket).scheduled_at, (s.ticket).created_at,
-       (s.ticket).updated_at, (s.ticket).device, (s.ticket).address, (s.ticket).contact,
-       s.caller_passed, s.total
+-- list_tickets for its commonest shapes, newest first with no filter but one status and the assignee (newest_tickets, migration 0013: kept plans); the same columns.
+SELECT s.id, s.title, s.description, s.status, s.client_id, s.client_name, s.assignee_id,
+       s.assignee_email, s.scheduled_at, s.created_at, s.updated_at, s.device, s.address,
+       s.contact, s.caller_passed, s.total
 FROM newest_tickets(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed,
                     :status::ticket_status, :assignee_id, :after_time, :after_id, :limit,
                     :offset) AS s;
@@ -185,11 +183,10 @@ LEFT JOIN LATERAL (
 ORDER BY c.status, c.assignee_id NULLS FIRST;
 
 -- name: get_ticket^
--- One ticket with its client's name and assignee's e-mail (`assignee_id` scopes a worker), and whether the caller passed (ticket_for_caller, migration 0011: a kept plan).
-SELECT s.caller_passed, (s.ticket).id, (s.ticket).title, (s.ticket).description, (s.ticket).status,
-       (s.ticket).client_id, (s.ticket).client_name, (s.ticket).assignee_id,
-       (s.ticket).assignee_email, (s.ticket).scheduled_at, (s.ticket).created_at,
-       (s.ticket).updated_at, (s.ticket).device, (s.ticket).address, (s.ticket).contact
+-- One ticket with its client's name and assignee's e-mail (`assignee_id` scopes a worker), and whether the caller passed (ticket_for_caller, migration 0013: a kept plan).
+SELECT s.caller_passed, s.id, s.title, s.description, s.status, s.client_id, s.client_name,
+       s.assignee_id, s.assignee_email, s.scheduled_at, s.created_at, s.updated_at, s.device,
+       s.address, s.contact
 FROM ticket_for_caller(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed,
                        :id, :assignee_id) AS s;
 
@@ -203,12 +200,10 @@ WHERE id = :id AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::
 FOR UPDATE;
 
 -- name: change_ticket_status^
--- A status change in one round trip (change_ticket_status, migration 0010): the outcome, whether the caller passed, the status it was in, and the ticket as the API shows it once changed.
-SELECT s.outcome, s.outcome <> 'refused' AS caller_passed, s.previous_status, (s.ticket).id,
-       (s.ticket).title, (s.ticket).description, (s.ticket).status, (s.ticket).client_id,
-       (s.ticket).client_name, (s.ticket).assignee_id, (s.ticket).assignee_email,
-       (s.ticket).scheduled_at, (s.ticket).created_at, (s.ticket).updated_at, (s.ticket).device,
-       (s.ticket).address, (s.ticket).contact
+-- A status change in one round trip (change_ticket_status, migration 0013): the outcome, whether the caller passed, the status it was in, and the ticket as the API shows it once changed.
+SELECT s.outcome, s.outcome <> 'refused' AS caller_passed, s.previous_status, s.id, s.title,
+       s.description, s.status, s.client_id, s.client_name, s.assignee_id, s.assignee_email,
+       s.scheduled_at, s.created_at, s.updated_at, s.device, s.address, s.contact
 FROM change_ticket_status(
     :caller_id, :caller_version, :caller_role::user_role, :caller_confirmed, :id, :assignee_id,
     :expected::timestamptz[], :status::ticket_status, :allowed_from::ticket_status[],

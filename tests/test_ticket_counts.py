@@ -116,6 +116,18 @@ async def test_counts_equal_count_star_after_a_mixed_concurrent_run(api: Api) ->
 
     real = [dict(row) for row in await check(api, "real_ticket_counts")]
     assert [dict(row) for row in await check(api, "kept_ticket_counts")] == real
+    per_status = {
+        status: sum(r["tickets"] for r in real if r["status"] == status) for status in ZERO
+    }
+    assert {row["status"]: row["tickets"] for row in await check(api, "kept_ticket_totals")} == {
+        status: count for status, count in per_status.items() if count
+    }
+    # Newest-first pages take their totals from ticket_totals (per status) and ticket_counts.
+    for status, count in per_status.items():
+        page = await api.get("/tickets", token=admin, params={"status": status})
+        assert (page.body["total"], page.body["total_exact"]) == (count, True)
+    page = await api.get("/tickets", token=admin, params={"assignee_id": workers[1]})
+    assert page.body["total"] == sum(r["tickets"] for r in real if r["assignee_id"] == workers[1])
     counts = await _counts(api, admin)
     assert counts["total"] == sum(row["tickets"] for row in real) == len(ids)
     for status in ZERO:

@@ -142,6 +142,14 @@ GROUP BY status, assignee_id
 HAVING sum(tickets) <> 0
 ORDER BY status, assignee_id;
 
+-- name: kept_ticket_totals
+-- Tickets per status as ticket_totals keeps them (zeros left out).
+SELECT status, sum(tickets)::bigint AS tickets
+FROM ticket_totals
+GROUP BY status
+HAVING sum(tickets) <> 0
+ORDER BY status;
+
 -- name: all_tickets
 -- Every ticket's status and assignee, by id.
 SELECT id, status::text AS status, assignee_id FROM tickets ORDER BY id;
