@@ -88,7 +88,9 @@ SELECT t.id, t.title, t.description, t.status, t.client_id, t.client_name, t.ass
 FROM me
 -- Never a full count: filters that ticket_counts keys (status, assignee) sum its counters (kept
 -- by the same transactions as the rows); any other filter counts at most 10,001 rows, enough to
--- say "exactly n" or "more than 10,000". The CASE folds to one branch in each custom plan.
+-- say "exactly n" or "more than 10,000", unless the planner expects at least 30,000 matches
+-- (migration 0014): then "more than 10,000" without counting. One client's tickets are always
+-- counted (never that many). The CASE folds to its branches for each custom plan's filters.
 LEFT JOIN LATERAL (
     SELECT CASE
         WHEN :search::text IS NULL AND :serial_prefix::text IS NULL AND :client_id::bigint IS NULL
@@ -100,6 +102,13 @@ LEFT JOIN LATERAL (
                      OR k.status = ANY (:statuses::ticket_status[]))
                 AND (:assignee_id::bigint IS NULL OR k.assignee_id = :assignee_id::bigint)
                 AND (NOT :unassigned::boolean OR k.assignee_id IS NULL))
+        WHEN :client_id::bigint IS NULL
+             AND ticket_list_estimate(:statuses::ticket_status[], :assignee_id::bigint,
+                                      :client_id::bigint, :unassigned::boolean, :search::text,
+                                      :serial_prefix::text, :created_from::timestamptz,
+                                      :created_to::timestamptz, :scheduled_from::timestamptz,
+                                      :scheduled_to::timestamptz) >= 30000
+        THEN 10001
         ELSE (SELECT count(*) FROM (SELECT 1 FROM matching LIMIT 10001) AS capped)
     END AS rows
 ) AS total ON me.passed

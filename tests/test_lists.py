@@ -121,6 +121,34 @@ async def test_totals_are_exact_to_10000_then_capped(api: Api) -> None:
     assert (one.body["items"], one.body["total"], one.body["total_exact"]) == ([], 0, True)
 
 
+async def test_a_filter_the_planner_expects_far_past_the_cap_is_not_counted(api: Api) -> None:
+    """Past 30,000 expected matches a total says "more than 10,000" from statistics alone."""
+    _, token = await admin_token(api)
+    client = await new_client(api)
+    await check(api, "hold_ticket_statistics")
+    try:
+        await check(api, "insert_tickets", client_id=client, n=40_000)
+        await check(api, "analyze_tickets")
+        many = await api.get("/tickets?q=bulk&page_size=1", token=token)
+        assert (many.body["total"], many.body["total_exact"]) == (10_000, False)
+        # The statistics decide, not a count: until they are gathered again, the 10 tickets
+        # left still read as "more than 10,000" (the price of not counting).
+        await check(api, "delete_tickets_but", kept=10)
+        stale = await api.get("/tickets?q=bulk&page_size=1", token=token)
+        assert (stale.body["total"], stale.body["total_exact"]) == (10_000, False)
+        await check(api, "analyze_tickets")
+        fresh = await api.get("/tickets?q=bulk&page_size=1", token=token)
+        assert (fresh.body["total"], fresh.body["total_exact"]) == (10, True)
+        # One client's tickets are always counted, whatever the statistics say.
+        await check(api, "insert_tickets", client_id=client, n=40_000)
+        await check(api, "analyze_tickets")
+        await check(api, "delete_tickets_but", kept=12)
+        one = await api.get(f"/clients/{client}/tickets?q=bulk&page_size=1", token=token)
+        assert (one.body["total"], one.body["total_exact"]) == (12, True)
+    finally:
+        await check(api, "release_ticket_statistics")
+
+
 def _sorted(items: list[dict[str, Any]], sort: str) -> list[int]:
     """The ids in the order `sort` promises, worked out here from the items themselves."""
     far = "9999-12-31T23:59:59.999999Z"

@@ -331,3 +331,19 @@ SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = :nam
 -- name: rate_limit_hits
 -- The abuse counters of one bucket: who was counted and how many times in the current window.
 SELECT subject, hits FROM rate_limits WHERE bucket = :bucket ORDER BY subject;
+
+-- name: analyze_tickets!
+-- Fresh planner statistics for tickets, as autovacuum would gather them.
+ANALYZE tickets;
+
+-- name: hold_ticket_statistics!
+-- Keep autovacuum from analysing tickets, so a test decides when its statistics change.
+ALTER TABLE tickets SET (autovacuum_enabled = false);
+
+-- name: release_ticket_statistics!
+-- Let autovacuum look after tickets again.
+ALTER TABLE tickets RESET (autovacuum_enabled);
+
+-- name: delete_tickets_but!
+-- Delete every ticket but the :kept newest.
+DELETE FROM tickets WHERE id NOT IN (SELECT id FROM tickets ORDER BY id DESC LIMIT :kept);
