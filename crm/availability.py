@@ -4,8 +4,7 @@ per change of state instead of a traceback per request."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from types import TracebackType
 from typing import Any
 
 import asyncpg
@@ -72,32 +71,24 @@ class BoundedPool:
         self.acquire_timeout = acquire_timeout
         self.state = state
 
-    @asynccontextmanager
-    async def acquire(self) -> AsyncIterator[Any]:
+    def acquire(self) -> Acquired:
         """A connection within the acquire timeout, as `pool.acquire()` gives it."""
-        try:
-            async with self.pool.acquire(timeout=self.acquire_timeout) as conn:
-                yield conn
-        except BaseException as exc:
-            if is_unavailable(exc):
-                self.state.failed(exc)
-            raise
-        self.state.answered()
+        return Acquired(self)
 
     async def fetch(self, query: str, *args: Any) -> Any:
-        async with self.acquire() as conn:
+        async with Acquired(self) as conn:
             return await conn.fetch(query, *args)
 
     async def fetchrow(self, query: str, *args: Any) -> Any:
-        async with self.acquire() as conn:
+        async with Acquired(self) as conn:
             return await conn.fetchrow(query, *args)
 
     async def fetchval(self, query: str, *args: Any) -> Any:
-        async with self.acquire() as conn:
+        async with Acquired(self) as conn:
             return await conn.fetchval(query, *args)
 
     async def execute(self, query: str, *args: Any) -> Any:
-        async with self.acquire() as conn:
+        async with Acquired(self) as conn:
             return await conn.execute(query, *args)
 
     async def close(self) -> None:
@@ -107,3 +98,44 @@ class BoundedPool:
     def terminate(self) -> None:
         """Close every connection at once."""
         self.pool.terminate()
+
+
+class Acquired:
+    """`BoundedPool.acquire()`: the pool's acquire context, its outcome told to the state.
+
+    A class rather than an @asynccontextmanager generator: every query passes through here, and
+    the generator's machinery cost more per request than the rest of this module.
+    """
+
+    __slots__ = ("_bounded", "_context")
+
+    def __init__(self, bounded: BoundedPool) -> None:
+        self._bounded = bounded
+        self._context = bounded.pool.acquire(timeout=bounded.acquire_timeout)
+
+    async def __aenter__(self) -> Any:
+        try:
+            return await self._context.__aenter__()
+        except BaseException as exc:
+            self._failed(exc)
+            raise
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            await self._context.__aexit__(exc_type, exc, traceback)
+        except BaseException as error:  # releasing failed: that is the error the caller sees
+            self._failed(error)
+            raise
+        if exc is None:
+            self._bounded.state.answered()
+        else:
+            self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        if is_unavailable(exc):
+            self._bounded.state.failed(exc)
