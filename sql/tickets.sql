@@ -83,8 +83,10 @@ WITH me AS MATERIALIZED (
                      :scheduled_to::timestamptz)
 )
 SELECT t.id, t.title, t.description, t.status, t.client_id, t.client_name, t.assignee_id,
-       t.assignee_email, t.scheduled_at, t.created_at, t.updated_at, t.device, t.address,
-       t.contact, me.passed AS caller_passed, total.rows AS total
+       t.assignee_email, t.scheduled_at, t.created_at, t.updated_at, t.device_kind,
+       t.device_brand, t.device_model, t.device_serial, t.address, t.contact_name,
+       t.contact_phone, t.contact_email, t.contact_comment, me.passed AS caller_passed,
+       total.rows AS total
 FROM me
 -- Never a full count: filters that ticket_counts keys (status, assignee) sum its counters (kept
 -- by the same transactions as the rows); any other filter counts at most 10,001 rows, enough to
@@ -142,14 +144,15 @@ LEFT JOIN LATERAL (
      ORDER BY coalesce(scheduled_at, 'infinity'), id LIMIT :limit OFFSET :offset)
 ) AS page ON me.passed
 -- Then the page's rows as the API shows them (names and e-mails for these rows only).
-LEFT JOIN ticket_rows AS t ON t.id = page.id
+LEFT JOIN api_tickets AS t ON t.id = page.id
 ORDER BY page.position;
 
 -- name: list_newest_tickets
--- list_tickets for its commonest shapes, newest first with no filter but one status and the assignee (newest_tickets, migration 0013: kept plans); the same columns.
+-- list_tickets for its commonest shapes, newest first with no filter but one status and the assignee (newest_tickets, migrations 0013 and 0016: kept plans); the same columns.
 SELECT s.id, s.title, s.description, s.status, s.client_id, s.client_name, s.assignee_id,
-       s.assignee_email, s.scheduled_at, s.created_at, s.updated_at, s.device, s.address,
-       s.contact, s.caller_passed, s.total
+       s.assignee_email, s.scheduled_at, s.created_at, s.updated_at, s.device_kind,
+       s.device_brand, s.device_model, s.device_serial, s.address, s.contact_name,
+       s.contact_phone, s.contact_email, s.contact_comment, s.caller_passed, s.total
 FROM newest_tickets(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed,
                     :status::ticket_status, :assignee_id, :after_time, :after_id, :limit,
                     :offset) AS s;
@@ -192,10 +195,11 @@ LEFT JOIN LATERAL (
 ORDER BY c.status, c.assignee_id NULLS FIRST;
 
 -- name: get_ticket^
--- One ticket with its client's name and assignee's e-mail (`assignee_id` scopes a worker), and whether the caller passed (ticket_for_caller, migration 0013: a kept plan).
+-- One ticket with its client's name and assignee's e-mail (`assignee_id` scopes a worker), and whether the caller passed (ticket_for_caller, migrations 0013 and 0016: a kept plan).
 SELECT s.caller_passed, s.id, s.title, s.description, s.status, s.client_id, s.client_name,
-       s.assignee_id, s.assignee_email, s.scheduled_at, s.created_at, s.updated_at, s.device,
-       s.address, s.contact
+       s.assignee_id, s.assignee_email, s.scheduled_at, s.created_at, s.updated_at,
+       s.device_kind, s.device_brand, s.device_model, s.device_serial, s.address,
+       s.contact_name, s.contact_phone, s.contact_email, s.contact_comment
 FROM ticket_for_caller(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed,
                        :id, :assignee_id) AS s;
 
@@ -209,10 +213,12 @@ WHERE id = :id AND (:assignee_id::bigint IS NULL OR assignee_id = :assignee_id::
 FOR UPDATE;
 
 -- name: change_ticket_status^
--- A status change in one round trip (change_ticket_status, migration 0013): the outcome, whether the caller passed, the status it was in, and the ticket as the API shows it once changed.
+-- A status change in one round trip (change_ticket_status, migrations 0013 and 0016): the outcome, whether the caller passed, the status it was in, and the ticket as the API shows it once changed.
 SELECT s.outcome, s.outcome <> 'refused' AS caller_passed, s.previous_status, s.id, s.title,
        s.description, s.status, s.client_id, s.client_name, s.assignee_id, s.assignee_email,
-       s.scheduled_at, s.created_at, s.updated_at, s.device, s.address, s.contact
+       s.scheduled_at, s.created_at, s.updated_at, s.device_kind, s.device_brand,
+       s.device_model, s.device_serial, s.address, s.contact_name, s.contact_phone,
+       s.contact_email, s.contact_comment
 FROM change_ticket_status(
     :caller_id, :caller_version, :caller_role::user_role, :caller_confirmed, :id, :assignee_id,
     :expected::timestamptz[], :status::ticket_status, :allowed_from::ticket_status[],

@@ -27,13 +27,12 @@ from crm.http.requests import (
     read_patch,
     time_range,
 )
-from crm.http.responses import as_dict, as_item, created, found, json_response, page_response
+from crm.http.responses import as_item, created, found, json_response, page_response
 from crm.models import (
     AssigneeCount,
     EventType,
     NewTicket,
     Role,
-    Ticket,
     TicketCounts,
     TicketEvent,
     TicketPatch,
@@ -58,7 +57,44 @@ LIST_FILTERS = (
 # One client's tickets (GET /clients/{id}/tickets) take the same filters but the client.
 CLIENT_FILTERS = tuple(name for name in LIST_FILTERS if name != "client_id")
 NULLABLE = ("description", "scheduled_at", "assignee_id", "device", "address")
-TICKET_JSON = as_dict(Ticket)
+
+
+def ticket_json(row: Any) -> dict[str, Any]:
+    """A ticket row (api_tickets' columns) as the API shows it: device and contact as objects.
+
+    Made here rather than as jsonb in SQL, which cost PostgreSQL a third of a page (migration
+    0016). The fields are Ticket's; a test holds every ticket response to the contract.
+    """
+    phone, email = row["contact_phone"], row["contact_email"]
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "description": row["description"],
+        "status": row["status"],
+        "client_id": row["client_id"],
+        "client_name": row["client_name"],
+        "assignee_id": row["assignee_id"],
+        "assignee_email": row["assignee_email"],
+        "scheduled_at": row["scheduled_at"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "device": {
+            "kind": row["device_kind"],
+            "brand": row["device_brand"],
+            "model": row["device_model"],
+            "serial": row["device_serial"],
+        },
+        "address": row["address"],
+        # What the customer typed into a public request; staff-made tickets have none.
+        "contact": None
+        if phone is None and email is None
+        else {
+            "name": row["contact_name"],
+            "phone": phone,
+            "email": email,
+            "comment": row["contact_comment"],
+        },
+    }
 
 
 def _ticket_id(request: web.Request) -> int:
@@ -127,9 +163,8 @@ async def _list(
             app[READ_POOL], **filters, **page.params(), **read.params()
         )
     admitted(request, rows[0])
-    # Rows go to JSON as they are: list_tickets selects Ticket's fields as JSON shows them, and
-    # skipping a Ticket per row saves a fifth of the time of a page (a test pins the equality).
-    return page_response(request, query, page, rows, TICKET_JSON, app[CURSOR_SECRET])
+    # Rows go to JSON as dicts: skipping a Ticket per row saves a fifth of the time of a page.
+    return page_response(request, query, page, rows, ticket_json, app[CURSOR_SECRET])
 
 
 def _newest_only(filters: dict[str, Any], page: PageRequest) -> bool:
@@ -181,7 +216,7 @@ async def get_ticket(request: web.Request) -> web.Response:
     row = await app[QUERIES].get_ticket(
         app[POOL], id=_ticket_id(request), assignee_id=read.own_tickets, **read.params()
     )
-    return tagged(found(admitted(request, row), Ticket, "Ticket"), row["updated_at"])
+    return tagged(found(admitted(request, row), ticket_json, "Ticket"), row["updated_at"])
 
 
 async def create_ticket(request: web.Request) -> web.Response:
@@ -219,7 +254,7 @@ async def create_ticket(request: web.Request) -> web.Response:
         row = await queries.get_ticket(
             conn, id=ticket["id"], assignee_id=None, **Reader(caller, confirmed=True).params()
         )
-    return created(request, row, Ticket, "get_ticket")
+    return created(request, row, ticket_json, "get_ticket")
 
 
 async def patch_ticket(request: web.Request) -> web.Response:
@@ -247,7 +282,7 @@ async def patch_ticket(request: web.Request) -> web.Response:
         row = await app[QUERIES].get_ticket(
             app[POOL], id=ticket_id, assignee_id=None, **Reader(caller, confirmed=True).params()
         )
-    return tagged(found(row, Ticket, "Ticket"), row["updated_at"])
+    return tagged(found(row, ticket_json, "Ticket"), row["updated_at"])
 
 
 def _given_keys(data: Any, name: str) -> frozenset[str]:
