@@ -276,6 +276,28 @@ async def test_reads_on_kept_plans_read_tickets_through_an_index(plans_url: str,
     assert any(n.get("Index Name", "").startswith(f"{table}_") for n in nodes), scans
 
 
+OFFSET_PAGES = {
+    "newest, page 500": newest_params(offset=9980),
+    "newest, one status, page 500": newest_params(status="done", offset=9980),
+}
+# (A worker's pages test the status in the table as they walk tickets_assignee_idx.)
+
+
+@pytest.mark.parametrize("params", OFFSET_PAGES.values(), ids=OFFSET_PAGES.keys())
+async def test_kept_offset_pages_skip_rows_in_the_index(
+    plans_url: str, params: dict[str, Any]
+) -> None:
+    """A page number's skipped rows stay in the index: only the page's own rows are read whole."""
+    query = QUERIES["list_newest_tickets"]
+    nodes = await _nested_plans(plans_url, query.sql, [params[p] for p in query.params])
+    walks = [
+        n
+        for n in nodes
+        if n.get("Relation Name") == "tickets" and n.get("Index Name") != "tickets_pkey"
+    ]
+    assert [n["Node Type"] for n in walks] == ["Index Only Scan"], walks
+
+
 async def test_demo_data_puts_back_every_index_constraint_and_comment(
     plans_url: str, server_url: str
 ) -> None:
