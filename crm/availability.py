@@ -76,19 +76,19 @@ class BoundedPool:
         return Acquired(self)
 
     async def fetch(self, query: str, *args: Any) -> Any:
-        async with Acquired(self) as conn:
+        async with self.acquire() as conn:
             return await conn.fetch(query, *args)
 
     async def fetchrow(self, query: str, *args: Any) -> Any:
-        async with Acquired(self) as conn:
+        async with self.acquire() as conn:
             return await conn.fetchrow(query, *args)
 
     async def fetchval(self, query: str, *args: Any) -> Any:
-        async with Acquired(self) as conn:
+        async with self.acquire() as conn:
             return await conn.fetchval(query, *args)
 
     async def execute(self, query: str, *args: Any) -> Any:
-        async with Acquired(self) as conn:
+        async with self.acquire() as conn:
             return await conn.execute(query, *args)
 
     async def close(self) -> None:

@@ -115,7 +115,7 @@ def migrate(url: str, *, rollback: bool = False, rollback_all: bool = False) -> 
 
 async def _init_connection(conn: Any) -> None:
     # jsonb as Python data both ways, so history changes and stored answers need no manual JSON;
-    # orjson reads it (every ticket row carries two jsonb columns: a few percent of a list page).
+    # orjson reads it (history rows carry their changes as jsonb).
     await conn.set_type_codec(
         "jsonb", encoder=json.dumps, decoder=orjson.loads, schema="pg_catalog"
     )

@@ -44,7 +44,7 @@ async def create_client(request: web.Request) -> web.Response:
     _need_contact(body)
     app = request.app
     row = await app[QUERIES].insert_client(app[POOL], **_values(body))
-    return created(request, row, Client, "get_client")
+    return created(request, row, as_item(Client), "get_client")
 
 
 async def get_client(request: web.Request) -> web.Response:
@@ -52,7 +52,7 @@ async def get_client(request: web.Request) -> web.Response:
     read = await reader(request, Role.ADMIN)
     app = request.app
     row = await app[QUERIES].get_client(app[POOL], id=path_id(request, "Client"), **read.params())
-    return tagged(found(admitted(request, row), Client, "Client"), row["updated_at"])
+    return tagged(found(admitted(request, row), as_item(Client), "Client"), row["updated_at"])
 
 
 async def update_client(request: web.Request) -> web.Response:
@@ -71,7 +71,7 @@ async def update_client(request: web.Request) -> web.Response:
             _need_contact(Client(**row))
         elif expected is not None and await app[QUERIES].client_exists(conn, id=client_id):
             raise precondition_failed()
-    return tagged(found(row, Client, "Client"), row["updated_at"])
+    return tagged(found(row, as_item(Client), "Client"), row["updated_at"])
 
 
 async def delete_client(request: web.Request) -> web.Response:

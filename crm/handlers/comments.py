@@ -11,7 +11,7 @@ from crm.app_keys import CURSOR_SECRET, POOL, QUERIES
 from crm.auth import admitted, reader, require
 from crm.errors import Problem, not_found
 from crm.http.requests import path_id, query_params, read_body
-from crm.http.responses import as_dict, found, json_response, page_response
+from crm.http.responses import as_dict, as_item, found, json_response, page_response
 from crm.models import (
     Caller,
     CommentEdit,
@@ -101,7 +101,7 @@ async def get_comment(request: web.Request) -> web.Response:
     ):
         raise not_found("Ticket")
     row = await app[QUERIES].get_comment(app[POOL], id=comment_id, ticket_id=ticket_id)
-    return found(row, TicketComment, "Comment")
+    return found(row, as_item(TicketComment), "Comment")
 
 
 async def edit_comment(request: web.Request) -> web.Response:

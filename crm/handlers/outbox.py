@@ -9,7 +9,7 @@ from crm.app_keys import CURSOR_SECRET, POOL, QUERIES
 from crm.auth import require
 from crm.errors import Problem
 from crm.http.requests import path_id, query_params, query_value
-from crm.http.responses import found, page_response
+from crm.http.responses import as_item, found, page_response
 from crm.models import OutboxItem, OutboxStatus, Role
 from crm.pagination import page_request
 
@@ -37,4 +37,4 @@ async def retry_outbox(request: web.Request) -> web.Response:
     row = await app[QUERIES].retry_outbox(app[POOL], id=outbox_id)
     if row is None and await app[QUERIES].outbox_status(app[POOL], id=outbox_id) == "sent":
         raise Problem(409, "This notification was already sent.")
-    return found(row, OutboxItem, "Notification")
+    return found(row, as_item(OutboxItem), "Notification")

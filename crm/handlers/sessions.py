@@ -10,7 +10,7 @@ from crm.changes import users
 from crm.errors import FieldError, ValidationFailed, not_found, unauthorized
 from crm.http.proxy import client_address
 from crm.http.requests import read_body
-from crm.http.responses import created, found, json_response
+from crm.http.responses import as_item, created, found, json_response
 from crm.models import AccessToken, LoginRequest, RegisterRequest, User
 
 
@@ -43,7 +43,7 @@ async def me(request: web.Request) -> web.Response:
     """The user the token belongs to."""
     read = await auth.reader(request)
     row = await request.app[QUERIES].get_user(request.app[POOL], id=read.caller.id, **read.params())
-    return found(auth.admitted(request, row), User, "User")
+    return found(auth.admitted(request, row), as_item(User), "User")
 
 
 async def register(request: web.Request) -> web.Response:
@@ -57,4 +57,4 @@ async def register(request: web.Request) -> web.Response:
     row = await users.insert_user(
         app[POOL], app[QUERIES], app[PASSWORDS], body.email, body.password, body.role
     )
-    return created(request, row, User, "get_user")
+    return created(request, row, as_item(User), "get_user")

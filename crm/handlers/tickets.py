@@ -29,6 +29,7 @@ from crm.http.requests import (
 )
 from crm.http.responses import as_item, created, found, json_response, page_response
 from crm.models import (
+    DEVICE_COLUMNS,
     AssigneeCount,
     EventType,
     NewTicket,
@@ -78,12 +79,7 @@ def ticket_json(row: Any) -> dict[str, Any]:
         "scheduled_at": row["scheduled_at"],
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
-        "device": {
-            "kind": row["device_kind"],
-            "brand": row["device_brand"],
-            "model": row["device_model"],
-            "serial": row["device_serial"],
-        },
+        "device": {part: row[column] for part, column in DEVICE_COLUMNS.items()},
         "address": row["address"],
         # What the customer typed into a public request; staff-made tickets have none.
         "contact": None

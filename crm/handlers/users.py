@@ -45,7 +45,7 @@ async def create_user(request: web.Request) -> web.Response:
         body.role,
         body.display_name,
     )
-    return created(request, row, User, "get_user")
+    return created(request, row, as_item(User), "get_user")
 
 
 async def get_user(request: web.Request) -> web.Response:
@@ -53,7 +53,7 @@ async def get_user(request: web.Request) -> web.Response:
     read = await reader(request, Role.ADMIN)
     app = request.app
     row = await app[QUERIES].get_user(app[POOL], id=path_id(request, "User"), **read.params())
-    return tagged(found(admitted(request, row), User, "User"), row["updated_at"])
+    return tagged(found(admitted(request, row), as_item(User), "User"), row["updated_at"])
 
 
 async def update_user(request: web.Request) -> web.Response:
@@ -72,7 +72,7 @@ async def update_user(request: web.Request) -> web.Response:
         given,
         if_match(request),
     )
-    return tagged(found(row, User, "User"), row["updated_at"])
+    return tagged(found(row, as_item(User), "User"), row["updated_at"])
 
 
 async def delete_user(request: web.Request) -> web.Response:

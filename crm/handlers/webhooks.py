@@ -14,7 +14,7 @@ from crm.convert import converter
 from crm.errors import FieldError, ValidationFailed, not_found
 from crm.http.etags import if_match, precondition_failed, tagged
 from crm.http.requests import path_id, query_params, read_body, read_patch
-from crm.http.responses import created, found, page_response
+from crm.http.responses import as_item, created, found, page_response
 from crm.models import (
     DeliveryAttempt,
     NewWebhook,
@@ -59,7 +59,7 @@ async def create_webhook(request: web.Request) -> web.Response:
         active=body.active,
         secret="whsec_" + secrets.token_urlsafe(32),
     )
-    return created(request, row, WebhookCreated, "get_webhook")
+    return created(request, row, as_item(WebhookCreated), "get_webhook")
 
 
 async def list_webhooks(request: web.Request) -> web.Response:
@@ -78,7 +78,7 @@ async def get_webhook(request: web.Request) -> web.Response:
     """One subscription, without its secret."""
     await require(request, Role.ADMIN)
     row = await request.app[QUERIES].get_webhook(request.app[POOL], id=path_id(request, "Webhook"))
-    return tagged(found(row, Webhook, "Webhook"), row["updated_at"])
+    return tagged(found(row, as_item(Webhook), "Webhook"), row["updated_at"])
 
 
 async def update_webhook(request: web.Request) -> web.Response:
@@ -101,7 +101,7 @@ async def update_webhook(request: web.Request) -> web.Response:
     )
     if row is None and expected is not None:
         await _refuse_stale(queries, pool, webhook_id)
-    return tagged(found(row, Webhook, "Webhook"), row["updated_at"])
+    return tagged(found(row, as_item(Webhook), "Webhook"), row["updated_at"])
 
 
 async def delete_webhook(request: web.Request) -> web.Response:

@@ -28,26 +28,22 @@ def json_response(
     )
 
 
-def found(row: Any, cls: Callable[..., Any], what: str) -> web.Response:
-    """The database row as `cls` in JSON, or a 404 naming `what` when there is no row (or id).
-
-    `cls` is an attrs class, made from the row's fields by name, or a function from row to data.
-    """
+def found(row: Any, item: Callable[[Any], Any], what: str) -> web.Response:
+    """The database row as `item` makes it (e.g. as_item(cls)) in JSON, or a 404 naming `what`
+    when there is no row (or id)."""
     if row is None or row["id"] is None:
         raise not_found(what)
-    return json_response(_item(cls)(row))
+    return json_response(item(row))
 
 
-def created(request: web.Request, row: Any, cls: Callable[..., Any], route: str) -> web.Response:
-    """201 with the new row as `cls` (as found() takes it) and a Location from the route `route`."""
+def created(request: web.Request, row: Any, item: Callable[[Any], Any], route: str) -> web.Response:
+    """201 with the new row as `item` makes it and a Location built from the named route."""
     location = request.app.router[route].url_for(id=str(row["id"]))
-    return json_response(_item(cls)(row), status=201, headers={"Location": str(location)})
+    return json_response(item(row), status=201, headers={"Location": str(location)})
 
 
-def _item(cls: Callable[..., Any]) -> Callable[[Any], Any]:
-    return as_item(cls) if isinstance(cls, type) and attrs.has(cls) else cls
-
-
+# Once per class: handlers ask for it on every request.
+@functools.cache
 def as_item(cls: Callable[..., Any]) -> Callable[[Any], Any]:
     """Row to `cls`, taking `cls`'s fields by name (read queries add columns of their own)."""
     names = _field_names(cls)
@@ -60,8 +56,6 @@ def as_dict(cls: Callable[..., Any]) -> Callable[[Any], dict[str, Any]]:
     return lambda row: {name: row[name] for name in names}
 
 
-# Once per class: found() and created() ask again on every request.
-@functools.cache
 def _field_names(cls: Any) -> tuple[str, ...]:
     return tuple(field.name for field in attrs.fields(cls))
 
