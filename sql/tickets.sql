@@ -157,6 +157,16 @@ FROM newest_tickets(:caller_id, :caller_version, :caller_role::user_role, :calle
                     :status::ticket_status, :assignee_id, :after_time, :after_id, :limit,
                     :offset) AS s;
 
+-- name: list_newest_search
+-- list_tickets for a title search newest first, with no filter but one status and the assignee (newest_search, migration 0019); the same columns.
+SELECT s.id, s.title, s.description, s.status, s.client_id, s.client_name, s.assignee_id,
+       s.assignee_email, s.scheduled_at, s.created_at, s.updated_at, s.device_kind,
+       s.device_brand, s.device_model, s.device_serial, s.address, s.contact_name,
+       s.contact_phone, s.contact_email, s.contact_comment, s.caller_passed, s.total
+FROM newest_search(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed,
+                   :search, :status::ticket_status, :assignee_id, :after_time, :after_id,
+                   :limit, :offset) AS s;
+
 -- name: count_tickets
 -- Tickets per status and assignee among those the filters select, and whether the caller passed.
 -- Filters that ticket_counts keys (status, assignee) read its counters: a few hundred rows at

@@ -68,9 +68,10 @@ def newest_params(**given: Any) -> dict[str, Any]:
 
 
 def newest_sql(**given: Any) -> tuple[str, list[Any]]:
-    """list_newest_tickets as GET /tickets runs it: no filter but one status and the assignee."""
+    """list_newest_tickets as GET /tickets runs it: no filter but one status and the assignee;
+    list_newest_search with `search`, as GET /tickets?q= runs it for title words."""
     params = newest_params(**given)
-    query = QUERIES["list_newest_tickets"]
+    query = QUERIES["list_newest_search" if "search" in params else "list_newest_tickets"]
     return query.sql, [params[name] for name in query.params]
 
 

@@ -1,6 +1,6 @@
-"""GET /tickets' commonest shapes (newest first; no filter but one status and the assignee) run
-newest_tickets on kept plans: they must answer exactly as list_tickets, which runs every other
-list."""
+"""GET /tickets' commonest shapes (newest first; no filter but one status, the assignee and title
+words) run newest_tickets and newest_search on kept plans: they must answer exactly as
+list_tickets, which runs every other list."""
 
 from __future__ import annotations
 
@@ -18,16 +18,28 @@ NEWEST = TICKETS[0]
 
 
 async def _both(api: Api, caller: dict[str, Any], **page: Any) -> tuple[list[Any], list[Any]]:
-    """(list_tickets, list_newest_tickets) for the same page, as lists of dicts."""
+    """(list_tickets, list_newest_tickets or, given `search`, list_newest_search) for the same
+    page, as lists of dicts."""
     queries, pool = api.app[QUERIES], api.app[POOL]
     assignee, status = page.pop("assignee_id", None), page.pop("status", None)
+    search = page.pop("search", None)
     paging = {**NEWEST.params(page.pop("after", NEWEST.start)), **page}
-    filters = {**FILTERS, "assignee_id": assignee, "statuses": [status] if status else None}
+    filters = {
+        **FILTERS,
+        "assignee_id": assignee,
+        "statuses": [status] if status else None,
+        "search": search,
+    }
     general = await queries.list_tickets(pool, **filters, **paging, **caller)
     del paging["sort"]
-    kept = await queries.list_newest_tickets(
-        pool, status=status, assignee_id=assignee, **paging, **caller
-    )
+    if search is None:
+        kept = await queries.list_newest_tickets(
+            pool, status=status, assignee_id=assignee, **paging, **caller
+        )
+    else:
+        kept = await queries.list_newest_search(
+            pool, search=search, status=status, assignee_id=assignee, **paging, **caller
+        )
     return [dict(r) for r in general], [dict(r) for r in kept]
 
 
@@ -78,5 +90,61 @@ async def test_newest_tickets_answer_as_list_tickets(api: Api) -> None:
     # A stale token version: one row saying the caller did not pass, in both.
     stale = {**caller, "caller_version": version + 1}
     general, kept = await _both(api, stale, limit=11, offset=0)
+    assert kept == general
+    assert [(r["id"], r["caller_passed"]) for r in kept] == [(None, False)]
+
+
+async def test_newest_search_answers_as_list_tickets(api: Api) -> None:
+    admin, _ = await admin_token(api)
+    worker, _ = await user_and_token(api, "searcher@example.com")
+    client = await new_client(api)
+    titles = ["Стиральная машина течёт", "Не греет чайник", "Стиралка шумит", "Чайник и машина"]
+    statuses = ["new", "in_progress", "done"]
+    tickets = [
+        await make_ticket(api, client, worker["id"] if n % 2 else None, statuses[n % 3], title)
+        for n, title in enumerate(titles * 6)
+    ]
+    start = datetime(2026, 2, 1, tzinfo=UTC)
+    for n, ticket in enumerate(tickets):
+        when = start + timedelta(minutes=n // 2)  # ties in twos: the id breaks them
+        await check(
+            api, "set_ticket_times", id=ticket, created_at=when, updated_at=when, scheduled_at=None
+        )
+    version = (await check(api, "user_state", id=admin["id"]))["token_version"]
+    caller = {
+        "caller_id": admin["id"],
+        "caller_version": version,
+        "caller_role": "admin",
+        "caller_confirmed": False,
+    }
+    middle = (micros(start + timedelta(minutes=5)), tickets[11])
+    pages: list[dict[str, Any]] = [
+        {"limit": 5, "offset": 0, "search": "машин:*"},
+        {"limit": 5, "offset": 4, "search": "машин:*"},
+        {"limit": 4, "offset": 0, "search": "стир:*", "after": middle},
+        {"limit": 21, "offset": 0, "search": "чайник:* & машин:*"},
+        {"limit": 21, "offset": 0, "search": "чайник:*", "status": "done"},
+        {"limit": 3, "offset": 1, "search": "стир:*", "assignee_id": worker["id"]},
+        {
+            "limit": 21,
+            "offset": 0,
+            "search": "машин:*",
+            "status": "new",
+            "assignee_id": worker["id"],
+        },
+        # No match, and a page past the last match: one row of nulls carrying the total.
+        {"limit": 11, "offset": 0, "search": "холодильник:*"},
+        {"limit": 11, "offset": 30, "search": "чайник:*"},
+    ]
+    for page in pages:
+        general, kept = await _both(api, caller, **page)
+        assert kept == general, page
+    found = (await _both(api, caller, limit=21, offset=0, search="чайник:*"))[1]
+    assert [row["id"] for row in found] == sorted(
+        (t for n, t in enumerate(tickets) if n % 4 in (1, 3)), reverse=True
+    )
+    assert {row["total"] for row in found} == {12}
+    stale = {**caller, "caller_version": version + 1}
+    general, kept = await _both(api, stale, limit=11, offset=0, search="машин:*")
     assert kept == general
     assert [(r["id"], r["caller_passed"]) for r in kept] == [(None, False)]

@@ -136,6 +136,22 @@ KEPT: dict[str, tuple[str, dict[str, Any]]] = {
         "list_newest_tickets",
         newest_params(status="in_progress", assignee_id=WORKER),
     ),
+    # Searches: each step planned with the call's words (a common word walks the newest-first
+    # index, a rare one reads the title index), the page's rows on a kept plan.
+    **{
+        f"newest search, {label}": (
+            "list_newest_search",
+            newest_params(search=title_query(word), **given),
+        )
+        for label, word, given in [
+            ("common word", "машина", {}),
+            ("rare word", "магнетрон", {}),
+            ("prefix, deep", "стир", {"after": MIDDLE}),
+            ("unknown word", "qwertyuiop", {}),
+            ("a worker's", "стир", {"assignee_id": WORKER, **AS_WORKER}),
+            ("word and status", "машина", {"status": "canceled"}),
+        ]
+    },
     "comments": (
         "list_comments",
         {

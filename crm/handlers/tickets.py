@@ -42,6 +42,7 @@ from crm.models import (
 )
 from crm.notify.events import NOBODY, queue_event
 from crm.pagination import PageRequest, page_request
+from crm.queries import Queries, Query
 from crm.search import serial_prefix, title_query
 
 LIST_FILTERS = (
@@ -142,18 +143,12 @@ async def _list(
     filters = _filters(query, read, client_id)
     scope = "tickets" if client_id is None else "client_tickets"
     page = page_request(query, app[CURSOR_SECRET], scope, filters, orders.TICKETS)
-    if _newest_only(filters, page):
-        # The commonest lists (newest first: all, one status, one assignee's) on kept plans.
-        params = page.params()
-        del params["sort"]
-        statuses = filters["statuses"]
-        rows = await app[QUERIES].list_newest_tickets(
-            app[READ_POOL],
-            status=statuses[0] if statuses else None,
-            assignee_id=filters["assignee_id"],
-            **params,
-            **read.params(),
-        )
+    kept = _kept_list(app[QUERIES], filters, page)
+    if kept is not None:
+        # The commonest lists (newest first: all, one status, one assignee's, a title search)
+        # on kept plans, without planning the general statement for each call.
+        statement, params = kept
+        rows = await statement(app[READ_POOL], **params, **read.params())
     else:
         rows = await app[QUERIES].list_tickets(
             app[READ_POOL], **filters, **page.params(), **read.params()
@@ -163,13 +158,28 @@ async def _list(
     return page_response(request, query, page, rows, ticket_json, app[CURSOR_SECRET])
 
 
-def _newest_only(filters: dict[str, Any], page: PageRequest) -> bool:
-    """Whether a list is newest first, filtered by nothing but the assignee and one status."""
+def _kept_list(
+    queries: Queries, filters: dict[str, Any], page: PageRequest
+) -> tuple[Query, dict[str, Any]] | None:
+    """The kept-plan query and its parameters for a list newest first, filtered by nothing but
+    one status, the assignee and title words (not a serial); None for any other list."""
     statuses = filters["statuses"]
-    others = (value for name, value in filters.items() if name not in ("assignee_id", "statuses"))
-    return (
-        page.order is orders.TICKETS[0] and (not statuses or len(statuses) == 1) and not any(others)
-    )
+    kept = ("statuses", "assignee_id", "search")
+    if (
+        page.order is not orders.TICKETS[0]
+        or (statuses and len(statuses) > 1)
+        or any(value for name, value in filters.items() if name not in kept)
+    ):
+        return None
+    params = {
+        **page.params(),
+        "status": statuses[0] if statuses else None,
+        "assignee_id": filters["assignee_id"],
+    }
+    del params["sort"]
+    if filters["search"] is None:
+        return queries.list_newest_tickets, params
+    return queries.list_newest_search, {**params, "search": filters["search"]}
 
 
 async def count_tickets(request: web.Request) -> web.Response:
