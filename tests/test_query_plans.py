@@ -109,6 +109,14 @@ COUNTS = {
 }
 
 AS_WORKER = {"caller_id": WORKER, "caller_version": 1, "caller_role": "worker"}
+SEARCHES: dict[str, dict[str, Any]] = {
+    "common word": {"search": title_query("машина")},
+    "rare word": {"search": title_query("магнетрон")},
+    "prefix, deep": {"search": title_query("стир"), "after": MIDDLE},
+    "unknown word": {"search": title_query("qwertyuiop")},
+    "a worker's": {"search": title_query("стир"), "assignee_id": WORKER, **AS_WORKER},
+    "word and status": {"search": title_query("машина"), "status": "canceled"},
+}
 # Reads that run inside a function on kept (generic) plans: their statements are EXPLAINed as
 # the function runs them (auto_explain's nested statements).
 KEPT: dict[str, tuple[str, dict[str, Any]]] = {
@@ -139,18 +147,8 @@ KEPT: dict[str, tuple[str, dict[str, Any]]] = {
     # Searches: each step planned with the call's words (a common word walks the newest-first
     # index, a rare one reads the title index), the page's rows on a kept plan.
     **{
-        f"newest search, {label}": (
-            "list_newest_search",
-            newest_params(search=title_query(word), **given),
-        )
-        for label, word, given in [
-            ("common word", "машина", {}),
-            ("rare word", "магнетрон", {}),
-            ("prefix, deep", "стир", {"after": MIDDLE}),
-            ("unknown word", "qwertyuiop", {}),
-            ("a worker's", "стир", {"assignee_id": WORKER, **AS_WORKER}),
-            ("word and status", "машина", {"status": "canceled"}),
-        ]
+        f"newest search, {label}": ("list_newest_search", newest_params(**params))
+        for label, params in SEARCHES.items()
     },
     "comments": (
         "list_comments",

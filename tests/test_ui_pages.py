@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from crm.handlers.ui import CONTENT_SECURITY_POLICY, PAGES_DIR, STATIC_DIR
+from crm.handlers.ui import PAGES_DIR, STATIC_DIR
+from crm.http.headers import CONTENT_SECURITY_POLICY
 from tests.api import Api, problem
 
 PAGES = {

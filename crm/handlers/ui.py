@@ -1,4 +1,5 @@
-"""The web UI: static pages and assets from crm/ui, each answer under a strict CSP."""
+"""The web UI: static pages and assets from crm/ui, each answer under a strict CSP (set with
+every response's headers, crm.http.headers)."""
 
 from __future__ import annotations
 
@@ -12,20 +13,6 @@ from crm.http.requests import path_id
 UI_DIR = Path(__file__).resolve().parent.parent / "ui"
 PAGES_DIR = UI_DIR / "pages"
 STATIC_DIR = UI_DIR / "static"
-
-# No inline script or style anywhere in the UI, so nothing but our own files may run or style.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
-    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    # Tracking links carry the customer's token: never hand it to another site as a Referer.
-    "Referrer-Policy": "same-origin",
-}
-# No build step means no hashed file names: browsers revalidate (ETag) instead of guessing.
-CACHE_CONTROL = "no-cache"
 
 
 def _page(name: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -62,16 +49,8 @@ async def home(request: web.Request) -> web.Response:
     return web.Response(status=302, headers={"Location": "/ui"})
 
 
-async def _secure(request: web.Request, response: web.StreamResponse) -> None:
-    """Every UI answer (pages, assets, errors) carries the CSP and no-sniff headers."""
-    if request.path == "/ui" or request.path.startswith("/ui/"):
-        response.headers.update(SECURITY_HEADERS)
-        response.headers.setdefault("Cache-Control", CACHE_CONTROL)
-
-
 def setup_ui(app: web.Application) -> None:
     """Add the UI's pages (named by their operationIds in openapi.yaml, tag ui) and assets."""
-    app.on_response_prepare.append(_secure)
     app.router.add_routes(
         [
             web.get("/", home, allow_head=False, name="get_home"),
