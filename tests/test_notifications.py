@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from crm.app_keys import POOL, QUERIES
 from crm.models import EventType
+from crm.notify import email
 from crm.notify.events import queue_event
 from crm.notify.outbox import Deliverer
 from tests.api import Api, problem
@@ -263,6 +265,27 @@ async def test_unreachable_smtp_server_is_retried_not_lost(
     await _tick()
     assert await deliverer.drain() == 1
     assert len(mailbox[0].to("ivan@example.com")) == 1
+
+
+async def test_without_an_smtp_server_outside_local_nothing_is_rendered_and_the_mail_waits(
+    napi: Api, deliverer: Deliverer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    await napi.post("/tickets/public", REQUEST)
+
+    def never(*_: Any) -> bytes:
+        raise AssertionError("rendered a message that cannot be sent")
+
+    monkeypatch.setattr(email, "render", never)
+    settings = _evolve(deliverer.settings, smtp_url=None, env="production", data_dir=tmp_path)
+    unset = Deliverer(settings, napi.app[POOL], napi.app[QUERIES])
+    try:
+        assert await unset.deliver_batch() == 1
+    finally:
+        await unset.close()
+    [row] = await check(napi, "outbox_errors")
+    assert (row["status"], row["attempts"]) == ("pending", 1)
+    assert row["last_error"] == "SMTP_URL is not set"
+    assert not (tmp_path / "mail").exists()  # no .eml stand-in outside ENV=local
 
 
 async def check_on(conn: Any, query: str) -> Any:

@@ -113,11 +113,11 @@ class Mailer:
 
     async def send(self, row: Any) -> None:
         """Deliver one outbox row's e-mail; raise MailFailed saying why it could not."""
-        content = render(row, self._settings)
         url = self._settings.smtp_url
+        if url is None and not self._settings.is_local:
+            raise MailFailed("SMTP_URL is not set")  # before rendering what cannot be sent
+        content = render(row, self._settings)
         if url is None:
-            if not self._settings.is_local:
-                raise MailFailed("SMTP_URL is not set")
             self._write(row, content)
             return
         sender = parseaddr(self._settings.smtp_from)[1]

@@ -347,3 +347,7 @@ ALTER TABLE tickets RESET (autovacuum_enabled);
 -- name: delete_tickets_but!
 -- Delete every ticket but the :kept newest.
 DELETE FROM tickets WHERE id NOT IN (SELECT id FROM tickets ORDER BY id DESC LIMIT :kept);
+
+-- name: outbox_errors
+-- Every outbox row's state and why its last try failed, oldest first.
+SELECT id, status::text AS status, attempts, last_error FROM outbox ORDER BY id;
