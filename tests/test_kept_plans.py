@@ -43,6 +43,26 @@ async def _both(api: Api, caller: dict[str, Any], **page: Any) -> tuple[list[Any
     return [dict(r) for r in general], [dict(r) for r in kept]
 
 
+async def _created_in_steps(api: Api, tickets: list[int], start: datetime, each: int) -> None:
+    """Give `tickets` creation times a minute apart, `each` to a minute: ties the id must break."""
+    for n, ticket in enumerate(tickets):
+        when = start + timedelta(minutes=n // each)
+        await check(
+            api, "set_ticket_times", id=ticket, created_at=when, updated_at=when, scheduled_at=None
+        )
+
+
+async def _as_remembered(api: Api, user: dict[str, Any]) -> dict[str, Any]:
+    """The caller_* parameters for `user` as the service remembers them (checked in the query)."""
+    version = (await check(api, "user_state", id=user["id"]))["token_version"]
+    return {
+        "caller_id": user["id"],
+        "caller_version": version,
+        "caller_role": user["role"],
+        "caller_confirmed": False,
+    }
+
+
 async def test_newest_tickets_answer_as_list_tickets(api: Api) -> None:
     admin, _ = await admin_token(api)
     first, _ = await user_and_token(api, "first@example.com")
@@ -53,18 +73,8 @@ async def test_newest_tickets_answer_as_list_tickets(api: Api) -> None:
     tickets = [await make_ticket(api, client, assignees[n % 3], statuses[n % 5]) for n in range(30)]
     # Ties on created_at in threes: the order must fall back to the id in both.
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    for n, ticket in enumerate(tickets):
-        when = start + timedelta(minutes=n // 3)
-        await check(
-            api, "set_ticket_times", id=ticket, created_at=when, updated_at=when, scheduled_at=None
-        )
-    version = (await check(api, "user_state", id=admin["id"]))["token_version"]
-    caller = {
-        "caller_id": admin["id"],
-        "caller_version": version,
-        "caller_role": "admin",
-        "caller_confirmed": False,
-    }
+    await _created_in_steps(api, tickets, start, 3)
+    caller = await _as_remembered(api, admin)
     middle = (micros(start + timedelta(minutes=4)), tickets[13])
     pages: list[dict[str, Any]] = [
         {"limit": 11, "offset": 0},
@@ -88,7 +98,7 @@ async def test_newest_tickets_answer_as_list_tickets(api: Api) -> None:
     empty = (await _both(api, caller, limit=11, offset=40))[1]
     assert [(r["id"], r["total"], r["caller_passed"]) for r in empty] == [(None, 30, True)]
     # A stale token version: one row saying the caller did not pass, in both.
-    stale = {**caller, "caller_version": version + 1}
+    stale = {**caller, "caller_version": caller["caller_version"] + 1}
     general, kept = await _both(api, stale, limit=11, offset=0)
     assert kept == general
     assert [(r["id"], r["caller_passed"]) for r in kept] == [(None, False)]
@@ -105,18 +115,8 @@ async def test_newest_search_answers_as_list_tickets(api: Api) -> None:
         for n, title in enumerate(titles * 6)
     ]
     start = datetime(2026, 2, 1, tzinfo=UTC)
-    for n, ticket in enumerate(tickets):
-        when = start + timedelta(minutes=n // 2)  # ties in twos: the id breaks them
-        await check(
-            api, "set_ticket_times", id=ticket, created_at=when, updated_at=when, scheduled_at=None
-        )
-    version = (await check(api, "user_state", id=admin["id"]))["token_version"]
-    caller = {
-        "caller_id": admin["id"],
-        "caller_version": version,
-        "caller_role": "admin",
-        "caller_confirmed": False,
-    }
+    await _created_in_steps(api, tickets, start, 2)
+    caller = await _as_remembered(api, admin)
     middle = (micros(start + timedelta(minutes=5)), tickets[11])
     pages: list[dict[str, Any]] = [
         {"limit": 5, "offset": 0, "search": "машин:*"},
@@ -144,7 +144,7 @@ async def test_newest_search_answers_as_list_tickets(api: Api) -> None:
         (t for n, t in enumerate(tickets) if n % 4 in (1, 3)), reverse=True
     )
     assert {row["total"] for row in found} == {12}
-    stale = {**caller, "caller_version": version + 1}
+    stale = {**caller, "caller_version": caller["caller_version"] + 1}
     general, kept = await _both(api, stale, limit=11, offset=0, search="машин:*")
     assert kept == general
     assert [(r["id"], r["caller_passed"]) for r in kept] == [(None, False)]
