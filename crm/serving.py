@@ -10,8 +10,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any
 
-from aiohttp import web, web_protocol
-from aiohttp.http_parser import HttpRequestParserPy
+from aiohttp import web
 
 from crm.access_log import configure_logging
 from crm.app import create_app
@@ -24,7 +23,6 @@ log = logging.getLogger("crm")
 
 def serve(settings: Settings, host: str, port: int, *, reuse_port: bool = False) -> None:
     """Serve until SIGINT or SIGTERM; `reuse_port` lets sibling processes bind the same port."""
-    accept_utf8_request_targets()
     app = create_app(settings)
     if settings.deliver_in_serve:
         # Every serving process delivers too: SKIP LOCKED shares the rows among them.
@@ -54,16 +52,6 @@ async def _serve(
         log.info("stopping: finishing requests in flight")
     finally:
         await runner.cleanup()
-
-
-def accept_utf8_request_targets() -> None:
-    """Parse requests with aiohttp's Python parser, which takes raw UTF-8 in the request target.
-
-    curl sends `?q=стиралка` as raw UTF-8 bytes, and the C parser
-    (llhttp) refuses them with a plain-text 400; browsers and most clients percent-encode and are
-    unaffected. The Python parser still refuses control characters. Cost: about 25 µs a request.
-    """
-    web_protocol.HttpRequestParser = HttpRequestParserPy  # type: ignore[attr-defined]
 
 
 def run(main: Coroutine[Any, Any, None]) -> None:

@@ -144,6 +144,31 @@ async def test_the_parsers_own_errors_are_problems(
     assert json.loads(body)["detail"].startswith("The request could not be parsed")
 
 
+async def test_raw_utf8_in_a_request_target_is_parsed_first_and_on_a_kept_connection(
+    settings: Settings,
+) -> None:
+    """curl sends `?q=стиралка` unescaped: the C parser alone would refuse such a line, so a
+    connection that sends one is parsed in Python from then on, whichever request it is."""
+    line = "GET /tickets/public/нет-такого-билета HTTP/1.1\r\nHost: x\r\n".encode()
+    async with served(settings) as (_, port):
+        first = await raw_exchange(port, line + b"Connection: close\r\n\r\n")
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            _, headers, _ = _split(await reader.readuntil(b"\r\n\r\n"))
+            await reader.readexactly(int(headers["content-length"]))
+            writer.write(line + b"Connection: close\r\n\r\n")
+            later = await reader.read()
+        finally:
+            writer.close()
+    for raw in (first, later):
+        status, _, body = _split(raw)
+        # Parsed and routed: an impossible tracking token is not found, not a parse error.
+        assert status.split(" ")[1] == "404", raw[:300]
+        check_problem(body)
+        assert not json.loads(body)["detail"].startswith("The request could not be parsed")
+
+
 async def test_headers_that_never_finish_get_408_and_the_connection_closes(
     settings: Settings,
 ) -> None:
