@@ -128,8 +128,10 @@ def _split(raw: bytes) -> tuple[str, dict[str, str], bytes]:
         b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
         b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
         b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        # Looked at for raw UTF-8 before parsing: must cost what its length does, no more.
+        b"GET /" + b"\xd1\x81" * 30_000,
     ],
-    ids=["long-request-line", "bad-header", "two-lengths"],
+    ids=["long-request-line", "bad-header", "two-lengths", "long-utf8-request-line"],
 )
 async def test_the_parsers_own_errors_are_problems(
     settings: Settings, request_bytes: bytes

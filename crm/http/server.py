@@ -20,8 +20,9 @@ log = logging.getLogger("crm")
 # Seconds a stopping server gives requests in flight before it closes their connections.
 SHUTDOWN_TIMEOUT = 8.0
 _TIMED_OUT = Problem(408, "The request headers did not arrive in time.")
-# A request line whose target carries raw UTF-8 bytes rather than percent-escapes.
-_RAW_UTF8_TARGET = re.compile(rb"[A-Z]+ [^ \r\n]*[\x80-\xff][^ \r\n]* HTTP/1\.[01]\r?\n")
+# A whole request line at the start of a chunk. Linear in its length: the target is one run of
+# bytes up to a space, so no input makes the matcher try every split of it.
+_REQUEST_LINE = re.compile(rb"[A-Z]+ [^ \r\n]+ HTTP/1\.[01]\r?\n")
 
 
 class CrmRequestHandler(RequestHandler):
@@ -39,7 +40,7 @@ class CrmRequestHandler(RequestHandler):
         self._start_header_timer()  # a connection that never sends a full request is dropped
 
     def data_received(self, data: bytes) -> None:
-        if not data.isascii() and _RAW_UTF8_TARGET.match(data):
+        if not data.isascii() and (line := _REQUEST_LINE.match(data)) and not line[0].isascii():
             self._take_raw_utf8_targets()
         seen = self._request_count
         super().data_received(data)
