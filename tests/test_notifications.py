@@ -250,15 +250,7 @@ async def test_unreachable_smtp_server_is_retried_not_lost(
     napi: Api, deliverer: Deliverer, mailbox: tuple[Mailbox, str]
 ) -> None:
     await napi.post("/tickets/public", REQUEST)
-    broken = Deliverer(
-        _evolve(deliverer.settings, smtp_url="smtp://127.0.0.1:9"),
-        napi.app[POOL],
-        napi.app[QUERIES],
-    )
-    try:
-        assert await broken.deliver_batch() == 1
-    finally:
-        await broken.close()
+    assert await _one_batch(napi, _evolve(deliverer.settings, smtp_url="smtp://127.0.0.1:9")) == 1
     [row] = await check(napi, "outbox_rows")
     assert (row["status"], row["attempts"]) == ("pending", 1)
     await _tick()
@@ -277,11 +269,7 @@ async def test_without_an_smtp_server_outside_local_nothing_is_rendered_and_the_
 
     monkeypatch.setattr(email, "render", never)
     settings = _evolve(deliverer.settings, smtp_url=None, env="production", data_dir=tmp_path)
-    unset = Deliverer(settings, napi.app[POOL], napi.app[QUERIES])
-    try:
-        assert await unset.deliver_batch() == 1
-    finally:
-        await unset.close()
+    assert await _one_batch(napi, settings) == 1
     [row] = await check(napi, "outbox_errors")
     assert (row["status"], row["attempts"]) == ("pending", 1)
     assert row["last_error"] == "SMTP_URL is not set"
@@ -291,6 +279,15 @@ async def test_without_an_smtp_server_outside_local_nothing_is_rendered_and_the_
 async def check_on(conn: Any, query: str) -> Any:
     """One of tests/sql/checks.sql on a given connection (inside its transaction)."""
     return await CHECKS[query](conn)
+
+
+async def _one_batch(api: Api, settings: Any) -> int:
+    """One delivery batch by a loop of other settings (this test's SMTP server or none)."""
+    other = Deliverer(settings, api.app[POOL], api.app[QUERIES])
+    try:
+        return await other.deliver_batch()
+    finally:
+        await other.close()
 
 
 def _evolve(settings: Any, **changes: Any) -> Any:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from crm.handlers.ui import PAGES_DIR, STATIC_DIR
-from crm.http.headers import CONTENT_SECURITY_POLICY
+from crm.http.headers import UI_POLICY
 from tests.api import Api, problem
 
 PAGES = {
@@ -29,7 +29,7 @@ _CSS_URL = re.compile(r"""url\("?([^")]+)"?\)""")
 
 
 def test_strict_policy_is_the_one_the_issue_asks_for() -> None:
-    assert CONTENT_SECURITY_POLICY == (
+    assert UI_POLICY == (
         "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
         "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     )
@@ -40,7 +40,7 @@ async def test_each_page_is_html_under_the_strict_policy(api: Api, path: str) ->
     page = await api.get(path)
     assert page.status == 200
     assert page.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert page.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert page.headers["Content-Security-Policy"] == UI_POLICY
     assert page.headers["X-Content-Type-Options"] == "nosniff"
     assert page.headers["Referrer-Policy"] == "same-origin"
     assert page.body == (PAGES_DIR / PAGES[path]).read_text(encoding="utf-8")
@@ -61,7 +61,7 @@ async def test_assets_are_served_with_the_same_headers(api: Api) -> None:
         assert reply.status == 200, asset
         assert kind in reply.headers["Content-Type"]
         assert reply.headers["X-Content-Type-Options"] == "nosniff"
-        assert reply.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+        assert reply.headers["Content-Security-Policy"] == UI_POLICY
     missing = await api.client.get("/ui/static/nothing.js")
     assert missing.status == 404
     assert missing.headers["X-Content-Type-Options"] == "nosniff"

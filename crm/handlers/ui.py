@@ -1,5 +1,5 @@
-"""The web UI: static pages and assets from crm/ui, each answer under a strict CSP (set with
-every response's headers, crm.http.headers)."""
+"""The web UI: static pages and assets from crm/ui, each answer under a strict CSP (UI_POLICY,
+set with every response's headers in crm.http.headers)."""
 
 from __future__ import annotations
 

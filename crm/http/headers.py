@@ -22,43 +22,43 @@ PAGE_POLICY = (
 )
 # The web UI (/ui): no inline script or style anywhere, so nothing but our own files may run or
 # style it.
-CONTENT_SECURITY_POLICY = (
+UI_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
-UI_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    # Tracking links carry the customer's token: never hand it to another site as a Referer.
-    "Referrer-Policy": "same-origin",
-}
-# No build step means no hashed file names: browsers revalidate (ETag) instead of guessing.
-UI_CACHE_CONTROL = "no-cache"
 # What a browser may send and read across origins (CORS_ORIGINS only).
 ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, If-Match, X-Request-Id"
 EXPOSED_HEADERS = "Location, Link, Retry-After, ETag, X-Request-Id"
 PREFLIGHT_MAX_AGE = "600"
 
 
-def secure(headers: MutableMapping[str, str], *, html: bool, static: bool = False) -> None:
-    """Set the security headers on a response's headers (a page's own CSP is kept)."""
+def secure(
+    headers: MutableMapping[str, str], *, html: bool, static: bool = False, ui: bool = False
+) -> None:
+    """Set the security headers on a response's headers (a page's own CSP is kept); `ui`: an
+    answer of the web UI, under its own policy."""
     headers["Server"] = SERVER_NAME
     headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "no-referrer"
-    headers.setdefault("Content-Security-Policy", PAGE_POLICY if html else API_POLICY)
+    # Tracking links carry the customer's token: never hand it to another site as a Referer.
+    headers["Referrer-Policy"] = "same-origin" if ui else "no-referrer"
+    policy = UI_POLICY if ui else PAGE_POLICY if html else API_POLICY
+    headers.setdefault("Content-Security-Policy", policy)
     if not static:
         # Tokens, people's contacts and tickets must not sit in a browser's or proxy's cache.
         headers["Cache-Control"] = "no-store"
+    elif ui:
+        # No build step means no hashed file names: browsers revalidate (ETag), not guess.
+        headers.setdefault("Cache-Control", "no-cache")
 
 
 async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
-    """Every response the app sends: security headers (the UI's own under /ui), and CORS for
-    allowed origins. One hook for all: each hook is an await on every response."""
-    html = response.content_type == "text/html"
-    secure(response.headers, html=html, static=isinstance(response, web.FileResponse))
-    if request.path == "/ui" or request.path.startswith("/ui/"):
-        response.headers.update(UI_HEADERS)
-        response.headers.setdefault("Cache-Control", UI_CACHE_CONTROL)
+    """Every response the app sends: security headers, and CORS for allowed origins."""
+    secure(
+        response.headers,
+        html=response.content_type == "text/html",
+        static=isinstance(response, web.FileResponse),
+        ui=request.path == "/ui" or request.path.startswith("/ui/"),
+    )
     origin = request.headers.get("Origin")
     if origin and origin in request.app[SETTINGS].cors_origins:
         response.headers["Access-Control-Allow-Origin"] = origin
