@@ -4,8 +4,10 @@ slow clients, the parser's errors as problems, CORS only when asked, trusted pro
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -13,7 +15,7 @@ import aiohttp
 import attrs
 import pytest
 
-from crm.access_log import JsonFormatter
+from crm.access_log import ACCESS_MESSAGE, JsonFormatter, TextFormatter, configure_logging
 from crm.handlers.docs import DOCS_POLICY
 from crm.http.headers import API_POLICY
 from crm.settings import Settings
@@ -113,6 +115,72 @@ def test_json_log_lines_carry_the_access_fields() -> None:
         "status": 200,
         "user_id": None,
     }
+
+
+@pytest.mark.parametrize("formatter", [TextFormatter(), JsonFormatter()])
+def test_an_access_line_without_a_record_reads_as_the_record_would(
+    formatter: TextFormatter | JsonFormatter,
+) -> None:
+    fields = {
+        "method": "GET",
+        "path": "/x",
+        "status": 200,
+        "duration_ms": 1.5,
+        "request_id": "r" * 32,
+        "user_id": 7,
+        "remote": "10.0.0.1",
+    }
+    record = logging.LogRecord(
+        "crm.access", logging.INFO, __file__, 1, ACCESS_MESSAGE, (fields,), None
+    )
+    record.http = fields
+    record.created, record.msecs = 1_700_000_000.25, 250.0
+    message = ACCESS_MESSAGE % fields
+    assert formatter.info_line(record.created, "crm.access", message, fields) == formatter.format(
+        record
+    )
+
+
+_TEXT_LINE = re.compile(
+    r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO crm\.access: GET /auth/me 200 "
+    r"[0-9.]+ms request=req-7 user=(\d+) remote=127\.0\.0\.1"
+)
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+async def test_the_served_access_log_writes_its_lines_to_stderr(
+    settings: Settings, log_format: str
+) -> None:
+    configure_logging(log_format)
+    handler = logging.getLogger().handlers[0]
+    written = io.StringIO()
+    handler.setStream(written)  # type: ignore[attr-defined]
+    async with served(settings) as (app, port), aiohttp.ClientSession() as http:
+        api = Api.__new__(Api)
+        api.app = app
+        user = await make_user(api, "admin@example.com", "admin")
+        login = {"email": "admin@example.com", "password": PASSWORD}
+        async with http.post(f"http://127.0.0.1:{port}/auth/login", json=login) as response:
+            token = (await response.json())["access_token"]
+        headers = {"Authorization": f"Bearer {token}", "X-Request-Id": "req-7"}
+        async with http.get(f"http://127.0.0.1:{port}/auth/me", headers=headers) as response:
+            assert response.status == 200
+    lines = [line for line in written.getvalue().splitlines() if "crm.access" in line]
+    assert len(lines) == 2
+    if log_format == "text":
+        match = _TEXT_LINE.fullmatch(lines[1])
+        assert match is not None and int(match[1]) == user["id"]
+    else:
+        line = json.loads(lines[1])
+        assert (line["level"], line["logger"], line["path"], line["status"]) == (
+            "INFO",
+            "crm.access",
+            "/auth/me",
+            200,
+        )
+        assert (line["request_id"], line["user_id"]) == ("req-7", user["id"])
+        assert line["message"].startswith("GET /auth/me 200 ")
+    assert token not in written.getvalue() and PASSWORD not in written.getvalue()
 
 
 def _split(raw: bytes) -> tuple[str, dict[str, str], bytes]:
