@@ -82,11 +82,11 @@ WITH me AS MATERIALIZED (
                      :created_to::timestamptz, :scheduled_from::timestamptz,
                      :scheduled_to::timestamptz)
 )
-SELECT t.id, t.title, t.description, t.status, t.client_id, t.client_name, t.assignee_id,
-       t.assignee_email, t.scheduled_at, t.created_at, t.updated_at, t.device_kind,
-       t.device_brand, t.device_model, t.device_serial, t.address, t.contact_name,
-       t.contact_phone, t.contact_email, t.contact_comment, me.passed AS caller_passed,
-       total.rows AS total
+SELECT me.passed AS caller_passed, total.rows AS total, t.id, t.title, t.description,
+       t.status, t.client_id, t.client_name, t.assignee_id, t.assignee_email, t.scheduled_at,
+       t.created_at, t.updated_at, t.device_kind, t.device_brand, t.device_model,
+       t.device_serial, t.address, t.contact_name, t.contact_phone, t.contact_email,
+       t.contact_comment
 FROM me
 -- Never a full count: filters that ticket_counts keys (status, assignee) sum its counters (kept
 -- by the same transactions as the rows); any other filter counts at most 10,001 rows, enough to
@@ -149,20 +149,20 @@ ORDER BY page.position;
 
 -- name: list_newest_tickets
 -- list_tickets for its commonest shapes, newest first with no filter but one status and the assignee (newest_tickets, migrations 0013 and 0016: kept plans); the same columns.
-SELECT s.id, s.title, s.description, s.status, s.client_id, s.client_name, s.assignee_id,
-       s.assignee_email, s.scheduled_at, s.created_at, s.updated_at, s.device_kind,
-       s.device_brand, s.device_model, s.device_serial, s.address, s.contact_name,
-       s.contact_phone, s.contact_email, s.contact_comment, s.caller_passed, s.total
+SELECT s.caller_passed, s.total, s.id, s.title, s.description, s.status, s.client_id,
+       s.client_name, s.assignee_id, s.assignee_email, s.scheduled_at, s.created_at,
+       s.updated_at, s.device_kind, s.device_brand, s.device_model, s.device_serial, s.address,
+       s.contact_name, s.contact_phone, s.contact_email, s.contact_comment
 FROM newest_tickets(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed,
                     :status::ticket_status, :assignee_id, :after_time, :after_id, :limit,
                     :offset) AS s;
 
 -- name: list_newest_search
 -- list_tickets for a title search newest first, with no filter but one status and the assignee (newest_search, migration 0019); the same columns.
-SELECT s.id, s.title, s.description, s.status, s.client_id, s.client_name, s.assignee_id,
-       s.assignee_email, s.scheduled_at, s.created_at, s.updated_at, s.device_kind,
-       s.device_brand, s.device_model, s.device_serial, s.address, s.contact_name,
-       s.contact_phone, s.contact_email, s.contact_comment, s.caller_passed, s.total
+SELECT s.caller_passed, s.total, s.id, s.title, s.description, s.status, s.client_id,
+       s.client_name, s.assignee_id, s.assignee_email, s.scheduled_at, s.created_at,
+       s.updated_at, s.device_kind, s.device_brand, s.device_model, s.device_serial, s.address,
+       s.contact_name, s.contact_phone, s.contact_email, s.contact_comment
 FROM newest_search(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed,
                    :search, :status::ticket_status, :assignee_id, :after_time, :after_id,
                    :limit, :offset) AS s;
