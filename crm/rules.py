@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 
 from crm.models import Role, TicketStatus
@@ -35,10 +36,14 @@ def transition_error(role: Role, current: TicketStatus, wanted: TicketStatus) ->
     return f"Cannot move from {current.value} to {wanted.value}."
 
 
-def moves_into(role: Role, wanted: TicketStatus) -> list[TicketStatus]:
-    """The statuses from which `role` may move a ticket to `wanted` (transition_error's rule,
-    as a list a single statement can check)."""
-    return [current for current in TicketStatus if transition_error(role, current, wanted) is None]
+# Once per role and status: every status change asks, and the answer never changes.
+@functools.cache
+def moves_into(role: Role, wanted: TicketStatus) -> tuple[str, ...]:
+    """The statuses (their values) from which `role` may move a ticket to `wanted`
+    (transition_error's rule, as an array a single statement can check)."""
+    return tuple(
+        current.value for current in TicketStatus if transition_error(role, current, wanted) is None
+    )
 
 
 WORKER_FIELDS = frozenset({"status"})

@@ -85,7 +85,7 @@ async def change_status(
         assignee_id=read.own_tickets,
         expected=expected,
         status=wanted.value,
-        allowed_from=[status.value for status in moves_into(role, wanted)],
+        allowed_from=moves_into(role, wanted),
         event_type=EventType.STATUS_CHANGED.value,
         audience=AUDIENCE[EventType.STATUS_CHANGED],
         **read.params(),
