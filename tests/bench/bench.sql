@@ -18,6 +18,11 @@ RETURNING id;
 -- A settled table, as autovacuum keeps it: fresh statistics, an empty search pending list.
 VACUUM (ANALYZE) tickets;
 
+-- name: bench_checkpoint!
+-- The reset's writes flushed before anything is measured: its WAL would otherwise start a
+-- checkpoint that writes in the background through the first scenarios and the writes.
+CHECKPOINT;
+
 -- name: bench_reset_outbox!
 -- Forget earlier runs' notifications and subscriptions.
 TRUNCATE outbox, outbox_attempts, webhooks;

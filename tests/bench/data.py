@@ -79,6 +79,7 @@ async def reset(url: str, size: Size) -> list[int]:
         await BENCH_SQL.bench_reset_outbox(conn)
         rows = await BENCH_SQL.bench_toggle_set(conn, count=min(TOGGLED, size.tickets // 4))
         await BENCH_SQL.bench_vacuum(conn)
+        await BENCH_SQL.bench_checkpoint(conn)
     finally:
         await conn.close()
     return [row["id"] for row in rows]
