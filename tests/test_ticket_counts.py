@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import random
+from datetime import UTC, datetime
 from typing import Any
 
+from crm.app_keys import POOL
 from tests.api import Api
-from tests.factories import admin_token, check, make_ticket, new_client, user_and_token
+from tests.factories import CHECKS, admin_token, check, make_ticket, new_client, user_and_token
 
 ZERO = {"new": 0, "in_progress": 0, "done": 0, "canceled": 0}
 
@@ -144,3 +146,32 @@ def _by_assignee(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         found[row["assignee_id"]] = found.get(row["assignee_id"], 0) + row["tickets"]
     return [{"assignee_id": a, "count": n} for a, n in found.items()]
+
+
+async def test_one_connections_writes_spread_over_the_counter_slots(api: Api) -> None:
+    """Counter slots go by transaction (migration 0022), not by backend, so two pool
+    connections whose pids share a slot do not queue on the same rows at every write."""
+    client = await new_client(api)
+    async with api.app[POOL].acquire() as conn:  # one backend; each statement commits alone
+        for n in range(3):
+            ticket = await CHECKS.insert_ticket(
+                conn, title=f"t{n}", client_id=client, assignee_id=None, status="new"
+            )
+            await CHECKS.insert_event_at(
+                conn,
+                ticket_id=ticket,
+                actor_id=None,
+                kind="created",
+                from_status=None,
+                to_status="new",
+                to_assignee_id=None,
+                changes=None,
+                created_at=datetime.now(UTC),
+            )
+        slots = await CHECKS.counter_slots(conn)
+    assert slots["ticket_counts"] >= 2
+    assert slots["ticket_totals"] >= 2
+    assert slots["report_daily"] >= 2
+    kept = [tuple(row) for row in await check(api, "kept_ticket_counts")]
+    assert kept == [tuple(row) for row in await check(api, "real_ticket_counts")]
+    assert kept == [("new", None, 3)]

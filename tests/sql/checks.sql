@@ -351,3 +351,9 @@ DELETE FROM tickets WHERE id NOT IN (SELECT id FROM tickets ORDER BY id DESC LIM
 -- name: outbox_errors
 -- Every outbox row's state and why its last try failed, oldest first.
 SELECT id, status::text AS status, attempts, last_error FROM outbox ORDER BY id;
+
+-- name: counter_slots^
+-- How many slots of each counter table hold rows.
+SELECT (SELECT count(DISTINCT slot) FROM ticket_counts) AS ticket_counts,
+       (SELECT count(DISTINCT slot) FROM ticket_totals) AS ticket_totals,
+       (SELECT count(DISTINCT shard) FROM report_daily_counts) AS report_daily;
