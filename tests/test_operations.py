@@ -62,18 +62,26 @@ def _access_lines(caplog: Any) -> list[dict[str, Any]]:
     return [r.http for r in caplog.records if r.name == "crm.access"]
 
 
+async def _admin_logged_in(
+    app: Any, port: int, http: aiohttp.ClientSession
+) -> tuple[Api, dict[str, Any], str]:
+    """An Api on a served `app` (for the factories), an admin made there, and their token."""
+    api = Api.__new__(Api)
+    api.app = app
+    user = await make_user(api, "admin@example.com", "admin")
+    login = {"email": "admin@example.com", "password": PASSWORD}
+    async with http.post(f"http://127.0.0.1:{port}/auth/login", json=login) as response:
+        token = (await response.json())["access_token"]
+    return api, user, token
+
+
 async def test_access_log_has_one_line_per_request_and_no_secrets(
     settings: Settings, caplog: Any
 ) -> None:
     caplog.set_level(logging.INFO, logger="crm.access")
     async with served(settings) as (app, port), aiohttp.ClientSession() as http:
         base = f"http://127.0.0.1:{port}"
-        api = Api.__new__(Api)
-        api.app = app
-        await make_user(api, "admin@example.com", "admin")
-        login = {"email": "admin@example.com", "password": PASSWORD}
-        async with http.post(f"{base}/auth/login", json=login) as response:
-            token = (await response.json())["access_token"]
+        _, _, token = await _admin_logged_in(app, port, http)
         async with http.post(f"{base}/tickets/public", json=PUBLIC) as response:
             tracking = (await response.json())["tracking_token"]
         headers = {"Authorization": f"Bearer {token}", "X-Request-Id": "req-42"}
@@ -156,12 +164,7 @@ async def test_the_served_access_log_writes_its_lines_to_stderr(
     written = io.StringIO()
     handler.setStream(written)  # type: ignore[attr-defined]
     async with served(settings) as (app, port), aiohttp.ClientSession() as http:
-        api = Api.__new__(Api)
-        api.app = app
-        user = await make_user(api, "admin@example.com", "admin")
-        login = {"email": "admin@example.com", "password": PASSWORD}
-        async with http.post(f"http://127.0.0.1:{port}/auth/login", json=login) as response:
-            token = (await response.json())["access_token"]
+        _, user, token = await _admin_logged_in(app, port, http)
         headers = {"Authorization": f"Bearer {token}", "X-Request-Id": "req-7"}
         async with http.get(f"http://127.0.0.1:{port}/auth/me", headers=headers) as response:
             assert response.status == 200
@@ -337,15 +340,10 @@ FORWARDED = {
 async def _next_link(settings: Settings, caplog: Any) -> tuple[str, str]:
     caplog.set_level(logging.INFO, logger="crm.access")
     async with served(settings) as (app, port), aiohttp.ClientSession() as http:
-        api = Api.__new__(Api)
-        api.app = app
-        await make_user(api, "admin@example.com", "admin")
+        api, _, token = await _admin_logged_in(app, port, http)
         client_id = await new_client(api)
         for _ in range(2):
             await make_ticket(api, client_id)
-        login = {"email": "admin@example.com", "password": PASSWORD}
-        async with http.post(f"http://127.0.0.1:{port}/auth/login", json=login) as response:
-            token = (await response.json())["access_token"]
         headers = {**FORWARDED, "Authorization": f"Bearer {token}"}
         url = f"http://127.0.0.1:{port}/tickets?page_size=1"
         async with http.get(url, headers=headers) as response:

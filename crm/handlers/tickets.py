@@ -29,6 +29,7 @@ from crm.http.requests import (
 )
 from crm.http.responses import as_item, created, found, json_response, page_response
 from crm.models import (
+    DEVICE_COLUMNS,
     AssigneeCount,
     EventType,
     NewTicket,
@@ -73,10 +74,7 @@ TICKET_COLUMNS = (
     "scheduled_at",
     "created_at",
     "updated_at",
-    "device_kind",
-    "device_brand",
-    "device_model",
-    "device_serial",
+    *DEVICE_COLUMNS.values(),
     "address",
     "contact_name",
     "contact_phone",
