@@ -23,6 +23,8 @@ BENCH_CLIENTS ?= 100000
 BENCH_WORKERS ?= 50
 BENCH_SECONDS ?= 5
 BENCH_SERVE_WORKERS ?= 1
+# A quick look at some scenarios only, e.g. BENCH_ONLY=worker,patch (names: tests/bench/scenarios.py).
+BENCH_ONLY ?=
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -114,7 +116,8 @@ lint-deploy: $(DEPLOY_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m tests.bench --tickets $(BENCH_TICKETS) --clients $(BENCH_CLIENTS) \
-		--workers $(BENCH_WORKERS) --seconds $(BENCH_SECONDS) --serve-workers $(BENCH_SERVE_WORKERS)
+		--workers $(BENCH_WORKERS) --seconds $(BENCH_SECONDS) --serve-workers $(BENCH_SERVE_WORKERS) \
+		--only "$(BENCH_ONLY)"
 
 # Each report view and sql/reports file timed at BENCH_TICKETS (the same cached shop as bench).
 bench-reports: $(TEST_STAMP)

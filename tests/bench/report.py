@@ -39,12 +39,12 @@ def _num(value: float | None, digits: int = 0) -> str:
     return f"{value:.{digits}f}" if value is not None else "-"
 
 
-def verdict(scenario: Scenario, ours: Result, plain: Result | None, our_list: Result) -> str:
+def verdict(scenario: Scenario, ours: Result, plain: Result | None, our_list: Result | None) -> str:
     """Which targets the row misses, or 'ok' ('-' when it has none)."""
     misses = []
     if scenario.floor and plain and ours.rps < scenario.floor * plain.rps:
         misses.append(f"<{scenario.floor:.0%} plain")
-    if scenario.of_our_list and ours.rps < scenario.of_our_list * our_list.rps:
+    if scenario.of_our_list and our_list and ours.rps < scenario.of_our_list * our_list.rps:
         misses.append(f"<{scenario.of_our_list:.0%} of our list")
     if scenario.ceiling and ours.p99_ms is not None and ours.p99_ms >= P99_TARGET_MS:
         misses.append(f"p99>={P99_TARGET_MS:.0f}")
@@ -55,7 +55,9 @@ def verdict(scenario: Scenario, ours: Result, plain: Result | None, our_list: Re
     return "MISS " + ",".join(misses) if misses else "ok"
 
 
-def row(scenario: Scenario, ours: Result, ceilings: dict[str, Result], our_list: Result) -> str:
+def row(
+    scenario: Scenario, ours: Result, ceilings: dict[str, Result], our_list: Result | None
+) -> str:
     """One line of the table."""
     plain = ceilings.get("plain")
     return (

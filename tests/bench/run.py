@@ -154,7 +154,7 @@ class Measured:
     writes: list[Scenario]
     ours: dict[str, Result]
     ceilings: dict[str, dict[str, Result]]
-    burst: Result
+    burst: Result | None  # None when only some scenarios ran (--only)
     rss_mib: float
     deep_page: int
 
@@ -182,9 +182,12 @@ def _measure(url: str, size: data.Size, args: argparse.Namespace) -> Measured:
             with processes.ceiling(url, spec) as ceiling:
                 servers = Servers(ours, ceiling)
                 load.wrk(ceiling[0], [Call("GET", "/plain/first")], None, 1)  # its warm-up
-                for s in [*read, *write[:-1]]:
+                chosen = [s for s in [*read, *write[:-1]] if not args.only or s.name in args.only]
+                for s in chosen:
                     results[s.name], ceilings[s.name] = _compare(meter, servers, s, args.seconds)
         login = write[-1]
+        if args.only:
+            return Measured(read, write, results, ceilings, None, 0, prepared.deep_page)
         results[login.name] = meter.wrk(base, pid, login.calls, None, args.seconds)
         burst = _login_burst(base, login, _one_ticket(read), args.seconds)
         rss = processes.rss_mib(pid)
@@ -200,9 +203,12 @@ def _print(m: Measured, size: data.Size, args: argparse.Namespace, machine: str)
     print(machine)
     print(report.LEGEND)
     print(report.HEADER)
-    our_list = m.ours["first"]
+    our_list = m.ours.get("first")
     for s in [*m.reads, *m.writes]:
-        print(report.row(s, m.ours[s.name], m.ceilings.get(s.name, {}), our_list))
+        if s.name in m.ours:
+            print(report.row(s, m.ours[s.name], m.ceilings.get(s.name, {}), our_list))
+    if m.burst is None:
+        return
     reader = Scenario("burst", f"{_one_ticket(m.reads).label} during logins (-c4)", [], None)
     line = report.row(reader, m.burst, {}, our_list)
     ok = m.burst.p99_ms is not None and m.burst.p99_ms < report.P99_TARGET_MS
@@ -237,6 +243,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=5, help="per scenario")
     parser.add_argument("--serve-workers", type=int, default=1, help="crm serve --workers")
+    parser.add_argument(
+        "--only", type=lambda names: {n for n in names.split(",") if n}, default=set(),
+        help="measure only these scenarios, e.g. first,worker,patch (a quick look; no login burst)",
+    )  # fmt: skip
     args = parser.parse_args()
     if why := load.check_wrk():
         print(why)

@@ -142,6 +142,12 @@ GROUP BY status, assignee_id
 HAVING sum(tickets) <> 0
 ORDER BY status, assignee_id;
 
+-- name: counter_slots_per_key
+-- How many slot rows each (status, assignee) key of ticket_counts has, and how many keys have so many.
+SELECT count(*) AS slots, count(*) OVER (PARTITION BY count(*)) AS keys
+FROM ticket_counts
+GROUP BY status, assignee_id;
+
 -- name: kept_ticket_totals
 -- Tickets per status as ticket_totals keeps them (zeros left out).
 SELECT status, sum(tickets)::bigint AS tickets
@@ -353,7 +359,7 @@ DELETE FROM tickets WHERE id NOT IN (SELECT id FROM tickets ORDER BY id DESC LIM
 SELECT id, status::text AS status, attempts, last_error FROM outbox ORDER BY id;
 
 -- name: counter_slots^
--- How many slots of each counter table hold rows.
-SELECT (SELECT count(DISTINCT slot) FROM ticket_counts) AS ticket_counts,
-       (SELECT count(DISTINCT slot) FROM ticket_totals) AS ticket_totals,
+-- How many slots of each counter table count something (every key has all its slots, most at zero).
+SELECT (SELECT count(DISTINCT slot) FROM ticket_counts WHERE tickets <> 0) AS ticket_counts,
+       (SELECT count(DISTINCT slot) FROM ticket_totals WHERE tickets <> 0) AS ticket_totals,
        (SELECT count(DISTINCT shard) FROM report_daily_counts) AS report_daily;
