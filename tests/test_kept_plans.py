@@ -136,9 +136,14 @@ async def test_newest_search_answers_as_list_tickets(api: Api) -> None:
         {"limit": 11, "offset": 0, "search": "холодильник:*"},
         {"limit": 11, "offset": 30, "search": "чайник:*"},
     ]
-    for page in pages:
-        general, kept = await _both(api, caller, **page)
-        assert kept == general, page
+    # Unanalysed, the table's size is unknown and every search walks newest first; analysed,
+    # the words with few matches for their page read the title index instead (migration 0024).
+    for analysed in (False, True):
+        if analysed:
+            await check(api, "analyze_tickets")
+        for page in pages:
+            general, kept = await _both(api, caller, **page)
+            assert kept == general, (analysed, page)
     found = (await _both(api, caller, limit=21, offset=0, search="чайник:*"))[1]
     assert [row["id"] for row in found] == sorted(
         (t for n, t in enumerate(tickets) if n % 4 in (1, 3)), reverse=True

@@ -393,3 +393,20 @@ async def test_a_rare_term_reads_title_and_serial_indexes_not_the_newest_first_w
     nodes = await _plan(plans_url, *list_sql(**_q(term)))
     used = {n.get("Index Name") for n in nodes}
     assert {"tickets_search_idx", "tickets_device_serial_idx"} <= used, used
+
+
+@pytest.mark.parametrize(
+    ("word", "walks"), [("машина", True), ("магнетрон", False), ("qwertyuiop", False)]
+)
+async def test_a_search_walks_newest_first_for_a_common_word_only(
+    plans_url: str, word: str, walks: bool
+) -> None:
+    """newest_search plans only its estimate; it then takes one of two kept plans (migration
+    0024): a word in every sixth title walks the newest-first index, a rare or unknown one reads
+    the title index and sorts its few matches (walking for it would read every ticket)."""
+    query = QUERIES["list_newest_search"]
+    params = newest_params(search=title_query(word))
+    nodes = await _nested_plans(plans_url, query.sql, [params[p] for p in query.params])
+    used = {n["Index Name"] for n in nodes if "Index Name" in n}
+    assert ("tickets_listing_idx" in used) == walks, used
+    assert walks or "tickets_search_idx" in used, used
