@@ -8,7 +8,16 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from crm import db
-from crm.app_keys import CALLERS, CURSOR_SECRET, PASSWORDS, POOL, QUERIES, READ_POOL, SETTINGS
+from crm.app_keys import (
+    CALLERS,
+    CURSOR_SECRET,
+    PASSWORDS,
+    POOL,
+    QUERIES,
+    READ_POOL,
+    SEARCH_ESTIMATES,
+    SETTINGS,
+)
 from crm.auth import confirm_before_refusing
 from crm.availability import BoundedPool, DatabaseState
 from crm.errors import error_middleware
@@ -18,6 +27,7 @@ from crm.notify.wake import wake_middleware, waker_ctx
 from crm.passwords import Passwords
 from crm.queries import load_queries
 from crm.routes import setup_routes
+from crm.search import Estimates
 from crm.settings import Settings
 
 
@@ -42,6 +52,7 @@ def create_app(settings: Settings) -> web.Application:
     app[CURSOR_SECRET] = hashlib.sha256(b"cursor:" + settings.jwt_secret.encode()).digest()
     app[QUERIES] = load_queries()
     app[CALLERS] = {}
+    app[SEARCH_ESTIMATES] = Estimates()
     app[PASSWORDS] = Passwords(
         settings.argon2_time_cost,
         settings.argon2_memory_kib,

@@ -9,6 +9,7 @@ from aiohttp import web
 from crm.models import Caller
 from crm.passwords import Passwords
 from crm.queries import Queries
+from crm.search import Estimates
 from crm.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -18,6 +19,8 @@ QUERIES = web.AppKey("queries", Queries)
 # The last checked state of each user this process has seen: what makes a read one round trip
 # (the read query checks it again; see crm.auth.reader).
 CALLERS: web.AppKey[dict[int, Caller]] = web.AppKey("callers")
+# Title searches' estimated matches, kept a minute (crm.search.Estimates).
+SEARCH_ESTIMATES = web.AppKey("search_estimates", Estimates)
 PASSWORDS = web.AppKey("passwords", Passwords)
 # asyncpg ships no type hints; the pools are asyncpg.Pool.
 POOL: web.AppKey[Any] = web.AppKey("pool")

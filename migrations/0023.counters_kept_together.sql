@@ -25,8 +25,12 @@ LANGUAGE sql AS $$
 $$;
 COMMENT ON FUNCTION ticket_counts_fill(ticket_status[], bigint[]) IS 'Makes all 16 counter slots of each (status, assignee) key given, at zero, side by side.';
 
-SELECT ticket_counts_fill(array_agg(status), array_agg(assignee_id))
-FROM (SELECT DISTINCT status, assignee_id FROM ticket_counts) AS k;
+DO $$
+BEGIN
+    PERFORM ticket_counts_fill(array_agg(status), array_agg(assignee_id))
+    FROM (SELECT DISTINCT status, assignee_id FROM ticket_counts) AS k;
+END
+$$;
 INSERT INTO ticket_totals (status, slot, tickets)
 SELECT k.status, s.slot, 0
 FROM unnest(enum_range(NULL::ticket_status)) AS k (status)

@@ -64,6 +64,10 @@ def newest_params(**given: Any) -> dict[str, Any]:
         **given,
     }
     del params["sort"]
+    if "search" in params:
+        # Estimated by the call, as a process's first search of these words is.
+        params.setdefault("matches", None)
+        params.setdefault("tuples", None)
     return params
 
 

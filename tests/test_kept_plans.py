@@ -38,8 +38,16 @@ async def _both(api: Api, caller: dict[str, Any], **page: Any) -> tuple[list[Any
         )
     else:
         kept = await queries.list_newest_search(
-            pool, search=search, status=status, assignee_id=assignee, **paging, **caller
+            pool,
+            search=search,
+            status=status,
+            assignee_id=assignee,
+            matches=None,
+            tuples=None,
+            **paging,
+            **caller,
         )
+        kept = [{k: v for k, v in r.items() if k not in ("matches", "tuples")} for r in kept]
     return [dict(r) for r in general], [dict(r) for r in kept]
 
 
@@ -153,3 +161,28 @@ async def test_newest_search_answers_as_list_tickets(api: Api) -> None:
     general, kept = await _both(api, stale, limit=11, offset=0, search="машин:*")
     assert kept == general
     assert [(r["id"], r["caller_passed"]) for r in kept] == [(None, False)]
+
+
+async def test_a_search_takes_back_its_estimate_while_the_table_row_count_holds(api: Api) -> None:
+    """newest_search answers the estimate it decided by and the table's row count then; given
+    both back it decides by them (no planning), given an older row count it estimates anew."""
+    admin, _ = await admin_token(api)
+    client = await new_client(api)
+    for n in range(3):
+        await make_ticket(api, client, None, "new", f"Стиралка {n}")
+    await check(api, "analyze_tickets")
+    caller = await _as_remembered(api, admin)
+    queries, pool = api.app[QUERIES], api.app[POOL]
+    page = {**NEWEST.params(NEWEST.start), "limit": 21, "offset": 0}
+    del page["sort"]
+    search = {"search": "стир:*", "status": None, "assignee_id": None, **page, **caller}
+    fresh = await queries.list_newest_search(pool, **search, matches=None, tuples=None)
+    assert [(r["total"], r["tuples"]) for r in fresh] == [(3, 3.0)] * 3
+    assert 0 < fresh[0]["matches"] < 30_000
+    # The same row count: a kept estimate of "far more than 10,000" is taken as it is.
+    kept = await queries.list_newest_search(pool, **search, matches=50_000.0, tuples=3.0)
+    assert {(r["matches"], r["total"]) for r in kept} == {(50_000.0, 10_001)}
+    assert [r["id"] for r in kept] == [r["id"] for r in fresh]
+    # Statistics gathered since (another row count): estimated again, and counted.
+    stale = await queries.list_newest_search(pool, **search, matches=50_000.0, tuples=2.0)
+    assert [(r["matches"], r["total"]) for r in stale] == [(fresh[0]["matches"], 3)] * 3

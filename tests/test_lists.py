@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from crm.app_keys import SEARCH_ESTIMATES
 from tests.api import Api, problem
 from tests.factories import admin_token, check, make_client, make_ticket, make_user, new_client
 
@@ -131,6 +132,9 @@ async def test_a_filter_the_planner_expects_far_past_the_cap_is_not_counted(api:
         await check(api, "analyze_tickets")
         many = await api.get("/tickets?q=bulk&page_size=1", token=token)
         assert (many.body["total"], many.body["total_exact"]) == (10_000, False)
+        # The process keeps the estimate for its next search of the word (migration 0025).
+        matches, tuples = api.app[SEARCH_ESTIMATES].get(("bulk:*", None, None))
+        assert matches is not None and matches >= 30_000 and tuples is not None
         # The statistics decide, not a count: until they are gathered again, the 10 tickets
         # left still read as "more than 10,000" (the price of not counting).
         await check(api, "delete_tickets_but", kept=10)

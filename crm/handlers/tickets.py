@@ -9,7 +9,7 @@ from aiohttp import web
 from multidict import MultiDict
 
 from crm import orders
-from crm.app_keys import CURSOR_SECRET, POOL, QUERIES, READ_POOL
+from crm.app_keys import CURSOR_SECRET, POOL, QUERIES, READ_POOL, SEARCH_ESTIMATES
 from crm.auth import Reader, admitted, reader, require
 from crm.changes.tickets import change_status, change_ticket, status_refusal
 from crm.convert import Search
@@ -192,12 +192,26 @@ async def _list(
             app[READ_POOL], **filters, **page.params(), **read.params()
         )
     elif "search" in kept:
-        rows = await app[QUERIES].list_newest_search(app[READ_POOL], **kept, **read.params())
+        rows = await _newest_search(app, kept, read)
     else:
         rows = await app[QUERIES].list_newest_tickets(app[READ_POOL], **kept, **read.params())
     admitted(request, rows[0])
     # Rows go to JSON as dicts: skipping a Ticket per row saves a fifth of the time of a page.
     return page_response(request, query, page, rows, ticket_json, app[CURSOR_SECRET])
+
+
+async def _newest_search(app: web.Application, kept: dict[str, Any], read: Reader) -> Any:
+    """list_newest_search's rows, passing the estimate of the matches this process keeps for
+    the same words and filters, and keeping the one it used."""
+    estimates, key = app[SEARCH_ESTIMATES], (kept["search"], kept["status"], kept["assignee_id"])
+    matches, tuples = estimates.get(key)
+    rows = await app[QUERIES].list_newest_search(
+        app[READ_POOL], **kept, **read.params(), matches=matches, tuples=tuples
+    )
+    first = rows[0]
+    if first["matches"] is not None and (first["matches"], first["tuples"]) != (matches, tuples):
+        estimates.put(key, first["matches"], first["tuples"])
+    return rows
 
 
 def _kept_params(filters: dict[str, Any], page: PageRequest) -> dict[str, Any] | None:
