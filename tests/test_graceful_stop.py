@@ -71,7 +71,9 @@ async def test_sigterm_during_a_burst_keeps_every_acknowledged_request() -> None
                 asyncio.ensure_future(_burst(base, n, stop_at, created, enough))
                 for n in range(CONNECTIONS)
             ]
-            await enough.wait()  # a hundred acknowledged, the burst still going
+            # A hundred acknowledged, the burst still going; failing requests fail the test here
+            # rather than leave it waiting for ever.
+            await asyncio.wait_for(enough.wait(), 30)
             server.send_signal(signal.SIGTERM)
             signalled = time.monotonic()
             failures = [f for result in await asyncio.gather(*bursts) for f in result]

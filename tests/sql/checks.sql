@@ -143,10 +143,20 @@ HAVING sum(tickets) <> 0
 ORDER BY status, assignee_id;
 
 -- name: counter_slots_per_key
--- How many slot rows each (status, assignee) key of ticket_counts has, and how many keys have so many.
-SELECT count(*) AS slots, count(*) OVER (PARTITION BY count(*)) AS keys
-FROM ticket_counts
-GROUP BY status, assignee_id;
+-- How many slot rows the keys of ticket_counts and of ticket_totals have (each count once).
+SELECT DISTINCT 'ticket_counts' AS counter, count(*) AS slots
+FROM ticket_counts GROUP BY status, assignee_id
+UNION
+SELECT DISTINCT 'ticket_totals', count(*) FROM ticket_totals GROUP BY status
+ORDER BY 1, 2;
+
+-- name: counter_fillfactors
+-- The fillfactor set on the counter tables (null: the default).
+SELECT c.relname AS name, o.option_value AS fillfactor
+FROM pg_class AS c
+LEFT JOIN LATERAL pg_options_to_table(c.reloptions) AS o ON o.option_name = 'fillfactor'
+WHERE c.relname IN ('ticket_counts', 'ticket_totals')
+ORDER BY c.relname;
 
 -- name: kept_ticket_totals
 -- Tickets per status as ticket_totals keeps them (zeros left out).
