@@ -19,7 +19,7 @@ QUERIES = web.AppKey("queries", Queries)
 # The last checked state of each user this process has seen: what makes a read one round trip
 # (the read query checks it again; see crm.auth.reader).
 CALLERS: web.AppKey[dict[int, Caller]] = web.AppKey("callers")
-# Title searches' estimated matches, kept a minute (crm.search.Estimates).
+# Title searches' estimated matches, kept while the statistics stand (crm.search.Estimates).
 SEARCH_ESTIMATES = web.AppKey("search_estimates", Estimates)
 PASSWORDS = web.AppKey("passwords", Passwords)
 # asyncpg ships no type hints; the pools are asyncpg.Pool.

@@ -1,5 +1,6 @@
 -- Undo 0024: 0019's search, each step planned with the call's words.
-CREATE OR REPLACE FUNCTION newest_search(
+DROP FUNCTION newest_search(bigint, integer, user_role, boolean, text, ticket_status, bigint, timestamptz, bigint, integer, integer, double precision, real);
+CREATE FUNCTION newest_search(
     p_caller_id bigint, p_caller_version integer, p_caller_role user_role,
     p_caller_confirmed boolean, p_search text, p_status ticket_status, p_assignee_id bigint,
     p_after_time timestamptz, p_after_id bigint, p_limit integer, p_offset integer
@@ -69,3 +70,4 @@ BEGIN
     END IF;
 END;
 $$;
+COMMENT ON FUNCTION newest_search(bigint, integer, user_role, boolean, text, ticket_status, bigint, timestamptz, bigint, integer, integer) IS 'A page of the newest tickets whose titles match a search (and one status, one assignee, or both) with the total and the caller check: GET /tickets?q= with no other filter.';

@@ -1,25 +1,32 @@
--- A title search plans one statement, not two or three. 0019 planned each value-dependent step
--- with the call's words: the estimate (EXPLAIN), the capped count, the page's keys. Planning a
--- statement with a title query costs about 120 µs at a million tickets (the estimator reads the
--- search column's 10,000 most common lexemes), as much as running the page. Now only the
--- estimate is planned for the call; it chooses between two kept plans, as the planner did:
--- walk the newest-first index testing each title (enough matches that 21 come soon), or read
--- the title index and sort the matches (few of them). Walking is the cheaper one while the
--- matches squared are at least the page size times the tickets (their costs, about
--- page * tickets / matches rows walked against matches rows read, cross there; a table never
--- analysed has an unknown size, -1, and walks). The walk calls
--- ts_match_vq(), the function behind @@, which no index serves, so its kept plan can only walk;
--- the title-index read is fenced (OFFSET 0) so its kept plan never walks. The count, when the
--- estimate says to count, reads the title index on a kept plan.
+-- A title search plans one statement at most, not two or three. 0019 planned each
+-- value-dependent step with the call's words: the estimate (EXPLAIN), the capped count, the
+-- page's keys; planning anything on tickets costs 60-120 µs at a million tickets (the planner
+-- opens its eleven indexes), as much as running the page. Now only the estimate is planned, and
+-- it chooses between two kept plans, as the planner did: walk the newest-first index testing
+-- each title (enough matches that 21 come soon), or read the title index and sort the matches
+-- (few of them). Walking is the cheaper one while the matches squared are at least the page
+-- size times the tickets (their costs, about page * tickets / matches rows walked against
+-- matches rows read, cross there; a table never analysed has an unknown size, -1, and walks).
+-- The walk calls ts_match_vq(), the function behind @@, which no index serves, so its kept plan
+-- can only walk; the title-index read is fenced (OFFSET 0) so its kept plan never walks. The
+-- count, when the estimate says to count, reads the title index on a kept plan.
+-- The estimate changes only when the statistics do, so every row answers the estimate it used
+-- (matches) and the table's row count it was made with (tuples, pg_class.reltuples, which every
+-- ANALYZE and VACUUM sets anew); the service keeps them (crm/search.py: Estimates) and passes
+-- them back (p_matches, p_tuples): the estimate is used while the row count is the same, else
+-- made again, so a repeated search plans nothing.
 -- depends: 0023.counters_kept_together
 
-CREATE OR REPLACE FUNCTION newest_search(
+DROP FUNCTION newest_search(bigint, integer, user_role, boolean, text, ticket_status, bigint, timestamptz, bigint, integer, integer);
+
+CREATE FUNCTION newest_search(
     p_caller_id bigint, p_caller_version integer, p_caller_role user_role,
     p_caller_confirmed boolean, p_search text, p_status ticket_status, p_assignee_id bigint,
-    p_after_time timestamptz, p_after_id bigint, p_limit integer, p_offset integer
+    p_after_time timestamptz, p_after_id bigint, p_limit integer, p_offset integer,
+    p_matches double precision, p_tuples real
 ) RETURNS TABLE (
-    caller_passed boolean, total bigint, id bigint, title text, description text,
-    status ticket_status, client_id bigint, client_name text, assignee_id bigint,
+    matches double precision, tuples real, caller_passed boolean, total bigint, id bigint,
+    title text, description text, status ticket_status, client_id bigint, client_name text, assignee_id bigint,
     assignee_email text,
     scheduled_at timestamptz, created_at timestamptz, updated_at timestamptz,
     device_kind text, device_brand text, device_model text, device_serial text, address text,
@@ -34,6 +41,7 @@ AS $$
 DECLARE
     v_plan json;
     v_matches double precision;
+    v_tuples real;
     v_query tsquery;
     v_ids bigint[];
 BEGIN
@@ -44,13 +52,21 @@ BEGIN
         RETURN;
     END IF;
     v_query := to_tsquery('russian', p_search);
-    EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM tickets AS t
-             WHERE t.search @@ $1
-               AND ($2::ticket_status IS NULL OR t.status = $2)
-               AND ($3::bigint IS NULL OR t.assignee_id = $3)'
-    INTO v_plan
-    USING v_query, p_status, p_assignee_id;
-    v_matches := (v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::double precision;
+    -- The statistics' estimate of the matches: the one the service remembers, while the table's
+    -- statistics (its row count, which every ANALYZE sets anew) are those it was made with.
+    SELECT c.reltuples INTO v_tuples FROM pg_class AS c WHERE c.oid = 'tickets'::regclass;
+    v_matches := CASE WHEN p_tuples = v_tuples THEN p_matches END;
+    IF v_matches IS NULL THEN
+        EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM tickets AS t
+                 WHERE t.search @@ $1
+                   AND ($2::ticket_status IS NULL OR t.status = $2)
+                   AND ($3::bigint IS NULL OR t.assignee_id = $3)'
+        INTO v_plan
+        USING v_query, p_status, p_assignee_id;
+        v_matches := (v_plan -> 0 -> 'Plan' ->> 'Plan Rows')::double precision;
+    END IF;
+    matches := v_matches;
+    tuples := v_tuples;
     -- The total as list_tickets gives it (migration 0014): "more than 10,000" without counting
     -- when the statistics expect three times that, else counted up to 10,001.
     IF v_matches >= 30000 THEN
@@ -63,9 +79,7 @@ BEGIN
                 AND (p_assignee_id IS NULL OR t.assignee_id = p_assignee_id)
               LIMIT 10001) AS capped;
     END IF;
-    IF v_matches * v_matches
-       >= p_limit::double precision * (SELECT c.reltuples FROM pg_class AS c
-                                      WHERE c.oid = 'tickets'::regclass) THEN
+    IF v_matches * v_matches >= p_limit::double precision * v_tuples THEN
         -- Many matches: walk the newest first (a statement for each index), testing titles.
         IF p_assignee_id IS NOT NULL THEN
             SELECT array_agg(k.id ORDER BY k.created_at DESC, k.id DESC) INTO v_ids
@@ -106,7 +120,7 @@ BEGIN
               LIMIT p_limit OFFSET p_offset) AS k;
     END IF;
     RETURN QUERY
-    SELECT true, total, a.*
+    SELECT v_matches, v_tuples, true, total, a.*
     FROM unnest(v_ids) WITH ORDINALITY AS p (id, position)
     CROSS JOIN LATERAL (SELECT * FROM api_tickets AS v WHERE v.id = p.id LIMIT 1) AS a
     ORDER BY p.position;
@@ -115,3 +129,4 @@ BEGIN
     END IF;
 END;
 $$;
+COMMENT ON FUNCTION newest_search(bigint, integer, user_role, boolean, text, ticket_status, bigint, timestamptz, bigint, integer, integer, double precision, real) IS 'A page of the newest tickets whose titles match a search (and one status, one assignee, or both) with the total, the caller check and the estimate of the matches used (p_matches while the table''s row count is p_tuples, else planned now): GET /tickets?q= with no other filter.';

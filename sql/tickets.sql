@@ -158,9 +158,9 @@ FROM newest_tickets(:caller_id, :caller_version, :caller_role::user_role, :calle
                     :offset) AS s;
 
 -- name: list_newest_search
--- list_tickets for a title search newest first, with no filter but one status and the assignee (newest_search, migrations 0019, 0024 and 0025); the same columns after the estimate of the matches it used and the table's row count it was made with (`matches`, `tuples`: pass them back for the same words and filters, or nulls to estimate now).
-SELECT s.matches, s.tuples, s.caller_passed, s.total, s.id, s.title, s.description, s.status, s.client_id,
-       s.client_name, s.assignee_id, s.assignee_email, s.scheduled_at, s.created_at,
+-- list_tickets for a title search newest first, with no filter but one status and the assignee (newest_search, migrations 0019 and 0024); the same columns after the estimate of the matches it used and the table's row count it was made with (`matches`, `tuples`: pass them back for the same words and filters, or nulls to estimate now).
+SELECT s.matches, s.tuples, s.caller_passed, s.total, s.id, s.title, s.description, s.status,
+       s.client_id, s.client_name, s.assignee_id, s.assignee_email, s.scheduled_at, s.created_at,
        s.updated_at, s.device_kind, s.device_brand, s.device_model, s.device_serial, s.address,
        s.contact_name, s.contact_phone, s.contact_email, s.contact_comment
 FROM newest_search(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed,

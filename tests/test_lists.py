@@ -132,7 +132,7 @@ async def test_a_filter_the_planner_expects_far_past_the_cap_is_not_counted(api:
         await check(api, "analyze_tickets")
         many = await api.get("/tickets?q=bulk&page_size=1", token=token)
         assert (many.body["total"], many.body["total_exact"]) == (10_000, False)
-        # The process keeps the estimate for its next search of the word (migration 0025).
+        # The process keeps the estimate for its next search of the word (migration 0024).
         matches, tuples = api.app[SEARCH_ESTIMATES].get(("bulk:*", None, None))
         assert matches is not None and matches >= 30_000 and tuples is not None
         # The statistics decide, not a count: until they are gathered again, the 10 tickets

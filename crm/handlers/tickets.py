@@ -208,9 +208,8 @@ async def _newest_search(app: web.Application, kept: dict[str, Any], read: Reade
     rows = await app[QUERIES].list_newest_search(
         app[READ_POOL], **kept, **read.params(), matches=matches, tuples=tuples
     )
-    first = rows[0]
-    if first["matches"] is not None and (first["matches"], first["tuples"]) != (matches, tuples):
-        estimates.put(key, first["matches"], first["tuples"])
+    if rows[0]["matches"] is not None:  # None: the caller was refused before any estimate
+        estimates.put(key, rows[0]["matches"], rows[0]["tuples"])
     return rows
 
 
