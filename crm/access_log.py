@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -100,22 +101,53 @@ def _sole_handler(logger: logging.Logger) -> LineHandler | None:
     return handler
 
 
+# Access lines wait at most this long and are then written together: one write to stderr a
+# moment instead of one a request (a write and its flush cost about 14 µs of a list request's
+# 350), as nginx's `access_log ... flush=`. Any other record, a flush and the handler's close
+# write them first, so the lines keep their order; a killed process loses this much of them.
+ACCESS_FLUSH_SECONDS = 0.05
+
+
 class LineHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The handler configure_logging installs: lines to stderr, INFO lines also without a
-    LogRecord (write_info), formatted as the record's would be."""
+    LogRecord (write_info), formatted as the record's would be and written a moment later."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending: list[str] = []
 
     def write_info(self, name: str, message: str, http: dict[str, Any]) -> None:
-        """Write one INFO line of logger `name`, as `self.handle` would write its record."""
+        """Write one INFO line of logger `name`, as `self.handle` would write its record, within
+        ACCESS_FLUSH_SECONDS (at once when no event loop runs here)."""
         formatter = self.formatter
         assert isinstance(formatter, TextFormatter | JsonFormatter)
         line = formatter.info_line(time.time(), name, message, http)
         with self.lock:  # type: ignore[union-attr]  # made in Handler.__init__
+            self._pending.append(line)
+            if len(self._pending) > 1:
+                return  # a flush is already due
+        try:
+            asyncio.get_running_loop().call_later(ACCESS_FLUSH_SECONDS, self.flush)
+        except RuntimeError:
+            self.flush()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._write_pending()
+        super().emit(record)
+
+    def flush(self) -> None:
+        self._write_pending()
+        super().flush()
+
+    def _write_pending(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            if not self._pending:
+                return
+            lines, self._pending = self._pending, []
             try:
-                self.stream.write(line + self.terminator)
-                self.flush()
+                self.stream.write(self.terminator.join(lines) + self.terminator)
             except Exception:
-                record = logging.makeLogRecord({"name": name, "msg": message})
-                self.handleError(record)
+                self.handleError(logging.makeLogRecord({"name": "crm.access", "msg": lines[0]}))
 
 
 class TextFormatter(logging.Formatter):

@@ -33,6 +33,10 @@ def serve(settings: Settings, host: str, port: int, *, reuse_port: bool = False)
         loop.run_until_complete(_serve(app, settings, host, port, reuse_port))
     finally:
         loop.close()
+        # Access lines still waiting for their loop's flush (a worker process exits without
+        # logging's own flush at exit).
+        for handler in logging.getLogger().handlers:
+            handler.flush()
 
 
 async def _serve(

@@ -21,6 +21,7 @@ from psycopg import sql
 
 from crm import db
 from crm.app import create_app
+from crm.app_keys import POOL, SETTINGS
 from crm.settings import Settings
 from tests.api import Api, Reply, problem
 from tests.conftest import APP_TABLES
@@ -142,6 +143,35 @@ async def test_a_frozen_database_answers_503_in_bounded_time_and_readyz_within_i
     lines = _state_lines(caplog)
     assert len(lines) == 2, lines
     assert lines == [
+        "primary database unavailable: TimeoutError",
+        "primary database reachable again",
+    ]
+    _no_tracebacks(caplog)
+
+
+async def test_a_request_waits_for_a_busy_pool_no_longer_than_the_acquire_timeout(
+    api: Api, caplog: Any
+) -> None:
+    """Every connection in use: the request waits the acquire timeout (1 s here) and answers
+    503; with a connection back in the pool it is served at once."""
+    caplog.set_level(logging.INFO, logger="crm")
+    _, token = await admin_token(api)
+    pool = api.app[POOL].pool
+    held = [await pool.acquire() for _ in range(api.app[SETTINGS].pool_max_size)]
+    try:
+        assert pool.get_idle_size() == 0
+        started = time.monotonic()
+        waited = await api.get("/tickets", token=token)
+        took = time.monotonic() - started
+    finally:
+        for conn in held[1:]:
+            await pool.release(conn)
+    _unavailable(waited)
+    assert 0.9 < took < 3, took
+    assert pool.get_idle_size() == len(held) - 1
+    assert (await api.get("/tickets", token=token)).status == 200
+    await pool.release(held[0])
+    assert _state_lines(caplog) == [
         "primary database unavailable: TimeoutError",
         "primary database reachable again",
     ]

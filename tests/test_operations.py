@@ -15,7 +15,13 @@ import aiohttp
 import attrs
 import pytest
 
-from crm.access_log import ACCESS_MESSAGE, JsonFormatter, TextFormatter, configure_logging
+from crm.access_log import (
+    ACCESS_MESSAGE,
+    JsonFormatter,
+    LineHandler,
+    TextFormatter,
+    configure_logging,
+)
 from crm.handlers.docs import DOCS_POLICY
 from crm.http.headers import API_POLICY
 from crm.settings import Settings
@@ -168,8 +174,8 @@ async def test_the_served_access_log_writes_its_lines_to_stderr(
         headers = {"Authorization": f"Bearer {token}", "X-Request-Id": "req-7"}
         async with http.get(f"http://127.0.0.1:{port}/auth/me", headers=headers) as response:
             assert response.status == 200
-    lines = [line for line in written.getvalue().splitlines() if "crm.access" in line]
-    assert len(lines) == 2
+        # Written a moment later, with nothing else logged or flushed meanwhile.
+        lines = await _access_lines_within(written, 2, seconds=5)
     if log_format == "text":
         match = _TEXT_LINE.fullmatch(lines[1])
         assert match is not None and int(match[1]) == user["id"]
@@ -184,6 +190,41 @@ async def test_the_served_access_log_writes_its_lines_to_stderr(
         assert (line["request_id"], line["user_id"]) == ("req-7", user["id"])
         assert line["message"].startswith("GET /auth/me 200 ")
     assert token not in written.getvalue() and PASSWORD not in written.getvalue()
+
+
+async def _access_lines_within(written: io.StringIO, count: int, seconds: float) -> list[str]:
+    deadline = time.monotonic() + seconds
+    while True:
+        lines = [line for line in written.getvalue().splitlines() if "crm.access" in line]
+        if len(lines) >= count or time.monotonic() > deadline:
+            assert len(lines) == count, lines
+            return lines
+        await asyncio.sleep(0.01)
+
+
+async def test_access_lines_wait_for_their_flush_and_keep_their_order() -> None:
+    """An access line is held until its flush is due, and any other record writes the lines
+    held before its own, so the log stays in order."""
+    configure_logging("text")
+    handler = logging.getLogger().handlers[0]
+    assert isinstance(handler, LineHandler)
+    written = io.StringIO()
+    handler.setStream(written)
+    handler.write_info("crm.access", "GET /a 200", {})
+    handler.write_info("crm.access", "GET /b 200", {})
+    assert written.getvalue() == ""
+    logging.getLogger("crm").warning("after both")
+    lines = written.getvalue().splitlines()
+    assert [line.split(" ", 2)[2] for line in lines] == [
+        "INFO crm.access: GET /a 200",
+        "INFO crm.access: GET /b 200",
+        "WARNING crm: after both",
+    ]
+    handler.write_info("crm.access", "GET /c 200", {})
+    assert (await _access_lines_within(written, 3, seconds=5))[-1].endswith("GET /c 200")
+    handler.write_info("crm.access", "GET /d 200", {})
+    handler.flush()
+    assert written.getvalue().splitlines()[-1].endswith("INFO crm.access: GET /d 200")
 
 
 def _split(raw: bytes) -> tuple[str, dict[str, str], bytes]:
