@@ -44,6 +44,10 @@ SELECT gen_random_uuid(), 'ticket.status_changed', 'email', 'customer' || n || '
 FROM (SELECT * FROM ticket_rows ORDER BY id LIMIT 1) AS r
 JOIN tickets AS t ON t.id = r.id, generate_series(1, :count) AS n;
 
+-- name: bench_wal_position$
+-- Bytes of WAL written so far: the difference over a run is what the run wrote.
+SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint;
+
 -- name: bench_outbox_pending$
 -- How many notifications are still to send.
 SELECT count(*) FROM outbox WHERE status = 'pending';

@@ -70,6 +70,16 @@ async def tracking_tokens(url: str, ids: list[int]) -> list[str]:
     return [row["tracking_token"] for row in rows]
 
 
+async def wal_position(url: str) -> int:
+    """How many bytes of WAL the server has written since it was made."""
+    conn = await asyncpg.connect(url)
+    try:
+        position: int = await BENCH_SQL.bench_wal_position(conn)
+    finally:
+        await conn.close()
+    return position
+
+
 async def reset(url: str, size: Size) -> list[int]:
     """Undo earlier runs' writes; return the tickets the PATCH scenario toggles."""
     conn = await asyncpg.connect(url)

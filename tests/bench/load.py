@@ -8,9 +8,11 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import TypeVar
 
 import attrs
 
+N = TypeVar("N", int, float)
 LUA = Path(__file__).with_name("requests.lua")
 CONNECTIONS = 16
 WRK_MISSING = (
@@ -32,6 +34,8 @@ class Result:
     # None where the run was not metered.
     server_cpu_s: float | None = None
     pg_cpu_s: float | None = None
+    # Bytes of WAL PostgreSQL wrote during the run (None where not metered).
+    wal_bytes: int | None = None
 
     @property
     def server_us(self) -> float | None:
@@ -39,6 +43,13 @@ class Result:
         if self.server_cpu_s is None or not self.requests:
             return None
         return self.server_cpu_s / self.requests * 1e6
+
+    @property
+    def wal_per_request(self) -> float | None:
+        """The WAL PostgreSQL wrote per request, in bytes."""
+        if self.wal_bytes is None or not self.requests:
+            return None
+        return self.wal_bytes / self.requests
 
     @property
     def pg_us(self) -> float | None:
@@ -57,7 +68,7 @@ class Call:
     body: str = ""
 
 
-def _add(first: float | None, second: float | None) -> float | None:
+def _add(first: N | None, second: N | None) -> N | None:
     return None if first is None or second is None else first + second
 
 
@@ -73,6 +84,7 @@ def merge(first: Result, second: Result) -> Result:
         requests=first.requests + second.requests,
         server_cpu_s=_add(first.server_cpu_s, second.server_cpu_s),
         pg_cpu_s=_add(first.pg_cpu_s, second.pg_cpu_s),
+        wal_bytes=_add(first.wal_bytes, second.wal_bytes),
     )
 
 

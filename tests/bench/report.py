@@ -78,6 +78,12 @@ def cpu(result: Result | None) -> str:
     return f"{result.server_us:.0f} + {result.pg_us:.0f}"
 
 
+def wal(result: Result | None) -> str:
+    """A run's WAL a request, in bytes."""
+    per_request = result.wal_per_request if result else None
+    return f"{per_request:,.0f} B" if per_request is not None else "-"
+
+
 def per_core(result: Result | None) -> str:
     """What one core of the server and one of PostgreSQL would carry at this CPU cost."""
     if result is None or not result.server_us or not result.pg_us:

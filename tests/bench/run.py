@@ -96,12 +96,15 @@ class Meter:
     def wrk(
         self, base: str, pid: int, calls: list[Call], token: str | None, seconds: int
     ) -> Result:
-        """`load.wrk` with the server's and PostgreSQL's CPU seconds during the run."""
+        """`load.wrk` with the server's and PostgreSQL's CPU seconds during the run, and the WAL
+        PostgreSQL wrote meanwhile (read outside the CPU's bracket, so it is not charged)."""
+        wal = asyncio.run(data.wal_position(self.url))
         server, pg = processes.cpu_times(pid), processes.cpu_times(self.pg_pid)
         result = load.wrk(base, calls, token, seconds)
         server_s = processes.cpu_used(server, processes.cpu_times(pid))
         pg_s = processes.cpu_used(pg, processes.cpu_times(self.pg_pid))
-        return attrs.evolve(result, server_cpu_s=server_s, pg_cpu_s=pg_s)
+        wal_bytes = asyncio.run(data.wal_position(self.url)) - wal
+        return attrs.evolve(result, server_cpu_s=server_s, pg_cpu_s=pg_s, wal_bytes=wal_bytes)
 
 
 @attrs.frozen
@@ -121,6 +124,11 @@ def _ceiling_calls(s: Scenario, column: str) -> list[Call]:
     return [Call("GET", f"{path}?id={i}") for i in s.rotate] or [Call("GET", path)]
 
 
+def _halves(calls: list[Call]) -> list[list[Call]]:
+    middle = len(calls) // 2
+    return [calls[:middle], calls[middle:]]
+
+
 def _compare(
     meter: Meter, servers: Servers, s: Scenario, seconds: int
 ) -> tuple[Result, dict[str, Result]]:
@@ -129,13 +137,17 @@ def _compare(
     (base, pid), (ceiling_base, ceiling_pid) = servers.ours, servers.ceiling
     columns = (["bare"] if s.sql else []) + (["plain"] if s.plain or s.ceiling else [])
     half = max(1, seconds // 2)
-    # A write consumes its calls (each ticket changes once): each half of ours gets its own.
-    middle = len(s.calls) // 2 if s.ceiling else 0
-    ours_calls = [s.calls[:middle], s.calls[middle:]] if middle else [s.calls, s.calls]
+    # A write consumes its calls (each ticket changes once): each run, ours or its ceiling's,
+    # gets its own half.
+    ours_calls = _halves(s.calls) if s.ceiling else [s.calls, s.calls]
+    if s.warm_up:
+        load.wrk(ceiling_base, s.warm_up, None, seconds)
     first = meter.wrk(base, pid, ours_calls[0], s.token, half)
     found: dict[str, list[Result]] = {c: [] for c in columns}
-    for column in [*columns, *reversed(columns)]:
+    for n, column in enumerate([*columns, *reversed(columns)]):
         calls = _ceiling_calls(s, column)
+        if s.ceiling:
+            calls = _halves(calls)[n]
         found[column].append(meter.wrk(ceiling_base, ceiling_pid, calls, None, half))
     last = meter.wrk(base, pid, ours_calls[1], s.token, half)
     ceilings = {column: load.merge(*results) for column, results in found.items()}
@@ -207,8 +219,14 @@ def _print(m: Measured, size: data.Size, args: argparse.Namespace, machine: str)
     for s in [*m.reads, *m.writes]:
         if s.name in m.ours:
             print(report.row(s, m.ours[s.name], m.ceilings.get(s.name, {}), our_list))
-    if m.burst is None:
-        return
+    if m.burst is not None:
+        _print_whole_run(m, our_list)
+    _print_costs(m)
+
+
+def _print_whole_run(m: Measured, our_list: Result | None) -> None:
+    """The lines only a run of every scenario has: logins beside reads, neighbours, memory."""
+    assert m.burst is not None
     reader = Scenario("burst", f"{_one_ticket(m.reads).label} during logins (-c4)", [], None)
     line = report.row(reader, m.burst, {}, our_list)
     ok = m.burst.p99_ms is not None and m.burst.p99_ms < report.P99_TARGET_MS
@@ -224,13 +242,27 @@ def _print(m: Measured, size: data.Size, args: argparse.Namespace, machine: str)
         f" server RSS after the bench: {m.rss_mib:.0f} MiB (target < 150)"
     )
     print(f"load after the run: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print("CPU µs a request, server + PostgreSQL: ours | our SQL, bare | plainest")
-    for s in m.reads:
+
+
+def _print_costs(m: Measured) -> None:
+    """Where the time went, for the scenarios measured: CPU a request, WAL a write."""
+    reads = [s for s in m.reads if s.name in m.ours]
+    writes = [s for s in m.writes[:2] if s.name in m.ours]
+    if reads:
+        print("CPU µs a request, server + PostgreSQL: ours | our SQL, bare | plainest")
+    for s in reads:
         c = m.ceilings.get(s.name, {})
         runs = [m.ours[s.name], c.get("bare"), c.get("plain")]
         print(f"  {s.label:<32} " + " | ".join(report.cpu(r) for r in runs))
+    if writes:
+        print(
+            "WAL bytes a request (each run on tickets of its own, after a warm-up): ours | plainest"
+        )
+    for s in writes:
+        plain = m.ceilings.get(s.name, {}).get("plain")
+        print(f"  {s.label:<32} {report.wal(m.ours[s.name])} | {report.wal(plain)}")
     print("requests/s one busy core would carry (1e6 / CPU µs a request), ours | plainest:")
-    for s in [m.reads[0], _one_ticket(m.reads), *m.writes[:2]]:
+    for s in [*reads[:1], *[r for r in reads if r.name == "get"], *writes]:
         ours, plain = m.ours[s.name], m.ceilings.get(s.name, {}).get("plain")
         print(f"  {s.label:<32} {report.per_core(ours)} | {report.per_core(plain)}")
 
