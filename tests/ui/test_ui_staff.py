@@ -53,6 +53,9 @@ def test_a_401_anywhere_returns_to_login_and_then_back(page: Page, base_url: str
     log_in(page, ADMIN)
     page.goto("/ui/clients")
     expect(page.get_by_role("heading", name="Clients")).to_be_visible()
+    # The list has loaded (no clients yet): a revocation before its request answered would send
+    # the page to the login before the search below is typed.
+    expect(page.locator("#list .empty")).to_be_visible()
     # The token stops being valid while the page is open (as when a password changes).
     sql.execute("UPDATE users SET token_version = token_version + 1")
     page.get_by_label("Search by name, phone or e-mail").fill("ivan")
