@@ -80,8 +80,15 @@ async def _pools(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _bounded(url: str, settings: Settings, name: str) -> BoundedPool:
-    pool = await db.create_pool(url, settings)
-    return BoundedPool(pool, settings.db_acquire_timeout, DatabaseState(name))
+    state = DatabaseState(name)
+    kept = await db.create_pool(url, settings, kept_plans=True)
+    try:
+        pool = await db.create_pool(url, settings)
+    except BaseException:
+        await kept.close()
+        raise
+    timeout = settings.db_acquire_timeout
+    return BoundedPool(pool, timeout, state, kept=BoundedPool(kept, timeout, state))
 
 
 async def _close_passwords(app: web.Application) -> None:

@@ -64,12 +64,24 @@ class DatabaseState:
 
 
 class BoundedPool:
-    """An asyncpg pool whose every wait is bounded and whose outcomes feed a DatabaseState."""
+    """An asyncpg pool whose every wait is bounded and whose outcomes feed a DatabaseState.
 
-    def __init__(self, pool: Any, acquire_timeout: float, state: DatabaseState) -> None:
+    `kept`: the sibling over the same database whose sessions keep generic plans, where the
+    statements marked `-- plan: kept` run (crm.queries.Query.kept); itself when there is none.
+    This pool's sessions plan each statement for its values (crm.db.create_pool).
+    """
+
+    def __init__(
+        self,
+        pool: Any,
+        acquire_timeout: float,
+        state: DatabaseState,
+        kept: BoundedPool | None = None,
+    ) -> None:
         self.pool = pool
         self.acquire_timeout = acquire_timeout
         self.state = state
+        self.kept = kept if kept is not None else self
 
     def acquire(self) -> Acquired:
         """A connection within the acquire timeout, as `pool.acquire()` gives it."""
@@ -92,11 +104,15 @@ class BoundedPool:
             return await conn.execute(query, *args)
 
     async def close(self) -> None:
-        """Close the pool (waits for connections in use)."""
+        """Close the pool and its sibling (waits for connections in use)."""
+        if self.kept is not self:
+            await self.kept.close()
         await self.pool.close()
 
     def terminate(self) -> None:
-        """Close every connection at once."""
+        """Close every connection of the pool and its sibling at once."""
+        if self.kept is not self:
+            self.kept.terminate()
         self.pool.terminate()
 
 

@@ -13,6 +13,8 @@ from crm.package_files import SQL_DIR
 _NAME_LINE = re.compile(r"^--\s*name:\s*(?P<name>\S+)\s*$")
 _NAME = re.compile(r"^(?P<base>[a-z_][a-z0-9_]*)(?P<kind>[\^$!]?)$")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A description line that marks a statement whose plan is kept (see Query.kept).
+KEPT_MARK = "plan: kept"
 
 
 class QueryFileError(Exception):
@@ -29,6 +31,9 @@ class Query:
     sql: str
     params: tuple[str, ...]
     source: str
+    # Marked `-- plan: kept`: its plan depends on no value it is given (a call of a function that
+    # keeps its own plans, or a lookup by key), so it runs on the pool's sessions that keep plans.
+    kept: bool = False
 
     async def __call__(self, conn: Any, **params: Any) -> Any:
         """Run the statement on a connection or pool with exactly its named parameters."""
@@ -37,6 +42,10 @@ class Query:
             extra = sorted(params.keys() - set(self.params))
             raise TypeError(f"query {self.name}: missing {missing}, unexpected {extra}")
         args = [params[name] for name in self.params]
+        if self.kept:
+            # A pool hands over its sibling whose sessions keep plans (crm.availability); a
+            # transaction's connection runs the statement as it is, planned for its values.
+            conn = getattr(conn, "kept", conn)
         if self.kind == "^":
             return await conn.fetchrow(self.sql, *args)
         if self.kind == "$":
@@ -123,15 +132,20 @@ def _build(header: str, lines: list[str], source: str) -> Query:
     if not match:
         raise QueryFileError(f"{where}: bad query name {raw_name!r} (snake_case, suffix ^ $ !)")
     doc_lines = []
+    kept = False
     while lines and lines[0].lstrip().startswith("--"):
-        doc_lines.append(lines.pop(0).lstrip()[2:].strip())
+        doc_line = lines.pop(0).lstrip()[2:].strip()
+        if doc_line == KEPT_MARK:
+            kept = True
+        else:
+            doc_lines.append(doc_line)
     body = "\n".join(lines).strip()
     if not doc_lines or not doc_lines[0]:
         raise QueryFileError(f"{where}: query {match['base']!r} needs a one-line '--' description")
     if not body:
         raise QueryFileError(f"{where}: query {match['base']!r} has no SQL")
     sql, params = convert_params(body, where)
-    return Query(match["base"], match["kind"], " ".join(doc_lines), sql, params, source)
+    return Query(match["base"], match["kind"], " ".join(doc_lines), sql, params, source, kept)
 
 
 def convert_params(sql: str, where: str = "") -> tuple[str, tuple[str, ...]]:

@@ -2,6 +2,7 @@
 
 -- name: list_comments
 -- A page of a ticket's comments as the API shows them, oldest first, with the total (to 10,001), whether the ticket is there for this caller, and whether the caller passed (ticket_comments_page, migration 0012: a kept plan).
+-- plan: kept
 SELECT id, ticket_id, body, visibility, author, author_id, author_name, created_at, edited_at,
        caller_passed, ticket_found, total
 FROM ticket_comments_page(:caller_id, :caller_version, :caller_role::user_role,

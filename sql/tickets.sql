@@ -2,6 +2,7 @@
 
 -- name: create_public_request^
 -- A public request in one round trip (create_public_request, migration 0010): retry_after alone when the address's limit is spent, else the new ticket.
+-- plan: kept
 SELECT retry_after, id, title, status, scheduled_at, created_at, tracking_token
 FROM create_public_request(
     :limit_subject, :limit_count, :limit_seconds, :event_type, :audience, :name, :phone, :email,
@@ -11,6 +12,7 @@ FROM create_public_request(
 
 -- name: get_public_ticket^
 -- What a customer may see of their ticket by its tracking token: status, dates, device, public comments only.
+-- plan: kept
 SELECT t.id, t.title, t.status, t.created_at, t.updated_at, t.scheduled_at,
        jsonb_build_object('kind', t.device_kind, 'brand', t.device_brand, 'model', t.device_model,
                           'serial', t.device_serial) AS device,
@@ -149,6 +151,7 @@ ORDER BY page.position;
 
 -- name: list_newest_tickets
 -- list_tickets for its commonest shapes, newest first with no filter but one status and the assignee (newest_tickets, migrations 0013 and 0016: kept plans); the same columns.
+-- plan: kept
 SELECT s.caller_passed, s.total, s.id, s.title, s.description, s.status, s.client_id,
        s.client_name, s.assignee_id, s.assignee_email, s.scheduled_at, s.created_at,
        s.updated_at, s.device_kind, s.device_brand, s.device_model, s.device_serial, s.address,
@@ -159,6 +162,7 @@ FROM newest_tickets(:caller_id, :caller_version, :caller_role::user_role, :calle
 
 -- name: list_newest_search
 -- list_tickets for a title search newest first, with no filter but one status and the assignee (newest_search, migrations 0019 and 0024); the same columns after the estimate of the matches it used and the table's row count it was made with (`matches`, `tuples`: pass them back for the same words and filters, or nulls to estimate now).
+-- plan: kept
 SELECT s.matches, s.tuples, s.caller_passed, s.total, s.id, s.title, s.description, s.status,
        s.client_id, s.client_name, s.assignee_id, s.assignee_email, s.scheduled_at, s.created_at,
        s.updated_at, s.device_kind, s.device_brand, s.device_model, s.device_serial, s.address,
@@ -206,6 +210,7 @@ ORDER BY c.status, c.assignee_id NULLS FIRST;
 
 -- name: get_ticket^
 -- One ticket with its client's name and assignee's e-mail (`assignee_id` scopes a worker), and whether the caller passed (ticket_for_caller, migrations 0013 and 0016: a kept plan).
+-- plan: kept
 SELECT s.caller_passed, s.id, s.title, s.description, s.status, s.client_id, s.client_name,
        s.assignee_id, s.assignee_email, s.scheduled_at, s.created_at, s.updated_at,
        s.device_kind, s.device_brand, s.device_model, s.device_serial, s.address,
@@ -224,6 +229,7 @@ FOR UPDATE;
 
 -- name: change_ticket_status^
 -- A status change in one round trip (change_ticket_status, migrations 0013 and 0016): the outcome, whether the caller passed, the status it was in, and the ticket as the API shows it once changed.
+-- plan: kept
 SELECT s.outcome, s.outcome <> 'refused' AS caller_passed, s.previous_status, s.id, s.title,
        s.description, s.status, s.client_id, s.client_name, s.assignee_id, s.assignee_email,
        s.scheduled_at, s.created_at, s.updated_at, s.device_kind, s.device_brand,

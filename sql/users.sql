@@ -2,6 +2,7 @@
 
 -- name: get_user_for_auth^
 -- The user a token (id, version) names while the token is still valid (staff_caller, as every read query checks it).
+-- plan: kept
 SELECT id, email, role, token_version
 FROM staff_caller(:id, :token_version);
 

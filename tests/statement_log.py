@@ -35,14 +35,16 @@ class Statements:
 
 @pytest.fixture(name="statements")
 async def statements_fixture(api: Api, settings: Settings) -> AsyncIterator[Statements]:
-    """Logs the statements of every connection the app's pool can hand out (asyncpg's logger)."""
+    """Logs the statements of every connection the app's pools can hand out (asyncpg's logger):
+    the pool planning for each call's values and its sibling keeping plans."""
     log = Statements()
-    pool = api.app[POOL].pool  # the asyncpg pool inside the bounded one
-    held = [await pool.acquire() for _ in range(settings.pool_max_size)]
-    try:
-        for conn in held:
-            conn.add_query_logger(log)
-    finally:
-        for conn in held:
-            await pool.release(conn)
+    bounded = api.app[POOL]
+    for pool in (bounded.pool, bounded.kept.pool):  # the asyncpg pools inside the bounded ones
+        held = [await pool.acquire() for _ in range(settings.pool_max_size)]
+        try:
+            for conn in held:
+                conn.add_query_logger(log)
+        finally:
+            for conn in held:
+                await pool.release(conn)
     yield log

@@ -1,11 +1,17 @@
-"""The connection pool: what one request leaves on a connection never reaches the next."""
+"""The connection pools: what one request leaves on a connection never reaches the next, and
+which statements keep their plans."""
 
 from __future__ import annotations
 
 import attrs
 
 from crm import db
+from crm.app_keys import POOL, QUERIES, SETTINGS
+from crm.queries import load_queries
 from crm.settings import Settings
+from tests.api import Api
+from tests.factories import admin_token
+from tests.statement_log import Statements
 
 
 async def test_a_connection_comes_back_without_the_transaction_it_abandoned(
@@ -43,3 +49,49 @@ async def test_returning_a_connection_costs_no_round_trip(settings: Settings) ->
         assert sent == ["SELECT 1", "SELECT 2"]
     finally:
         await pool.close()
+
+
+async def test_statements_that_keep_their_plan_run_on_the_sibling_that_keeps_plans(
+    api: Api,
+) -> None:
+    """The app's pool plans each statement for its values; its sibling keeps plans, and a
+    statement marked `-- plan: kept` called on the pool runs there. In a transaction it runs on
+    the transaction's connection."""
+    admin, _ = await admin_token(api)
+    bounded, queries = api.app[POOL], api.app[QUERIES]
+    assert bounded.kept is not bounded
+    assert await bounded.fetchval("SHOW plan_cache_mode") == "force_custom_plan"
+    assert await bounded.kept.fetchval("SHOW plan_cache_mode") == "force_generic_plan"
+    assert queries.get_user_for_auth.kept and not queries.client_exists.kept
+    log = Statements()  # what the kept pool's connections run, without asyncpg's own
+    pool = bounded.kept.pool
+    held = [await pool.acquire() for _ in range(api.app[SETTINGS].pool_max_size)]
+    for conn in held:
+        conn.add_query_logger(log)
+    for conn in held:
+        await pool.release(conn)
+    version = await bounded.fetchval("SELECT token_version FROM users WHERE id = $1", admin["id"])
+    log.clear()
+    user = await queries.get_user_for_auth(bounded, id=admin["id"], token_version=version)
+    assert user is not None and user["id"] == admin["id"]
+    assert log.seen == [queries.get_user_for_auth.sql]
+    assert await queries.client_exists(bounded, id=1) is False
+    async with bounded.acquire() as conn:
+        await queries.get_user_for_auth(conn, id=admin["id"], token_version=version)
+    assert log.seen == [queries.get_user_for_auth.sql]
+
+
+def test_only_statements_whose_plan_depends_on_no_value_keep_it() -> None:
+    """The marked statements: calls of functions that keep their own plans, and lookups by
+    key or token (tests/test_query_plans.py checks their generic plans)."""
+    kept = {query.name for query in load_queries() if query.kept}
+    assert kept == {
+        "change_ticket_status",
+        "create_public_request",
+        "get_public_ticket",
+        "get_ticket",
+        "get_user_for_auth",
+        "list_comments",
+        "list_newest_search",
+        "list_newest_tickets",
+    }

@@ -26,6 +26,14 @@ def test_kinds_and_docs_are_read() -> None:
     ]
 
 
+def test_a_kept_plan_is_marked_apart_from_the_description() -> None:
+    text = "-- name: get_thing^\n-- One thing.\n-- plan: kept\nSELECT :id;\n"
+    text += "-- name: x\n-- X.\nSELECT 1;"
+    kept, plain = parse_file(text, "t.sql")
+    assert (kept.name, kept.doc, kept.kept) == ("get_thing", "One thing.", True)
+    assert (plain.name, plain.kept) == ("x", False)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -20,6 +20,7 @@ import pytest
 
 from crm import db, demo
 from crm.pagination import micros
+from crm.queries import load_queries
 from crm.search import serial_prefix, title_query
 from crm.settings import Settings
 from tests.conftest import TEST_SECRET, recreate_database
@@ -410,3 +411,31 @@ async def test_a_search_walks_newest_first_for_a_common_word_only(
     used = {n["Index Name"] for n in nodes if "Index Name" in n}
     assert ("tickets_listing_idx" in used) == walks, used
     assert walks or "tickets_search_idx" in used, used
+
+
+KEPT_STATEMENTS = sorted(query.name for query in load_queries() if query.kept)
+# Tables that grow with the shop: a statement that keeps one plan for every value must never read
+# one of them whole.
+GROWING = {"tickets", "clients", "ticket_comments", "ticket_events", "outbox", "deleted_tickets"}
+
+
+@pytest.mark.parametrize("name", KEPT_STATEMENTS)
+def test_a_statement_that_keeps_its_plan_reads_no_growing_table_whole(
+    plans_url: str, name: str
+) -> None:
+    """The generic plan of every statement marked `-- plan: kept` (the plan its sessions keep
+    for every value, see crm.queries.Query.kept) reaches the shop's big tables by index, or
+    calls a function that keeps its own plans (their statements are checked above)."""
+    sql = load_queries()[name].sql
+    # Without parameters psycopg sends the simple protocol, where `$n` may stay unbound.
+    with psycopg.connect(plans_url) as conn:
+        row = conn.execute(f"EXPLAIN (GENERIC_PLAN, FORMAT JSON) {sql}").fetchone()
+    assert row is not None
+    nodes = list(_nodes(row[0][0]["Plan"]))
+    scans = [
+        (n["Node Type"], n.get("Relation Name") or n["Function Name"])
+        for n in nodes
+        if "Relation Name" in n or "Function Name" in n
+    ]
+    assert scans, "the plan reads nothing?"
+    assert not [scan for scan in scans if scan[0] == "Seq Scan" and scan[1] in GROWING], scans

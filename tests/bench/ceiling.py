@@ -27,8 +27,11 @@ from crm.queries import load_queries
 from crm.settings import Settings
 
 POOL: web.AppKey[Any] = web.AppKey("pool")
+KEPT_POOL: web.AppKey[Any] = web.AppKey("kept_pool")
 PLAIN_POOL: web.AppKey[Any] = web.AppKey("plain_pool")
 PLAIN = load_queries(Path(__file__).parent)
+# Our statements that keep their plans, which the service runs on its pool that keeps plans.
+KEPT_SQL = {query.sql for query in load_queries() if query.kept}
 JSON = "application/json"
 
 
@@ -67,7 +70,10 @@ def make_app(url: str, spec: dict[str, Any]) -> web.Application:
         if "id" in request.query:  # rotate the id argument as the real scenario does
             at = id_at[request.match_info["name"]] if queries is ours else 0
             args = [*args[:at], type(args[at])(request.query["id"]), *args[at + 1 :]]
-        pool = request.app[POOL] if queries is ours else request.app[PLAIN_POOL]
+        if queries is not ours:
+            pool = request.app[PLAIN_POOL]
+        else:
+            pool = request.app[KEPT_POOL] if text in KEPT_SQL else request.app[POOL]
         return await pool.fetch(text, *args)
 
     async def sql(request: web.Request) -> web.Response:
@@ -106,6 +112,7 @@ def make_app(url: str, spec: dict[str, Any]) -> web.Application:
         # /sql: the service's own pool settings, so the database side is the same as ours.
         settings = Settings(jwt_secret="x" * 32)
         app[POOL] = await db.create_pool(url, settings)
+        app[KEPT_POOL] = await db.create_pool(url, settings, kept_plans=True)
         # /plain: asyncpg's defaults (its SQL has no optional filters to plan per call), as many
         # connections as ours.
         app[PLAIN_POOL] = await asyncpg.create_pool(
@@ -116,6 +123,7 @@ def make_app(url: str, spec: dict[str, Any]) -> web.Application:
         )
         yield
         await app[PLAIN_POOL].close()
+        await app[KEPT_POOL].close()
         await app[POOL].close()
 
     app = web.Application()
