@@ -40,11 +40,16 @@ async def statements_fixture(api: Api, settings: Settings) -> AsyncIterator[Stat
     log = Statements()
     bounded = api.app[POOL]
     for pool in (bounded.pool, bounded.kept.pool):  # the asyncpg pools inside the bounded ones
-        held = [await pool.acquire() for _ in range(settings.pool_max_size)]
-        try:
-            for conn in held:
-                conn.add_query_logger(log)
-        finally:
-            for conn in held:
-                await pool.release(conn)
+        await watch(pool, settings.pool_max_size, log)
     yield log
+
+
+async def watch(pool: Any, size: int, log: Statements) -> None:
+    """Make `log` see every statement of the `size` connections an asyncpg pool can hand out."""
+    held = [await pool.acquire() for _ in range(size)]
+    try:
+        for conn in held:
+            conn.add_query_logger(log)
+    finally:
+        for conn in held:
+            await pool.release(conn)

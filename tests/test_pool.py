@@ -11,7 +11,7 @@ from crm.queries import load_queries
 from crm.settings import Settings
 from tests.api import Api
 from tests.factories import admin_token
-from tests.statement_log import Statements
+from tests.statement_log import Statements, watch
 
 
 async def test_a_connection_comes_back_without_the_transaction_it_abandoned(
@@ -64,12 +64,7 @@ async def test_statements_that_keep_their_plan_run_on_the_sibling_that_keeps_pla
     assert await bounded.kept.fetchval("SHOW plan_cache_mode") == "force_generic_plan"
     assert queries.get_user_for_auth.kept and not queries.client_exists.kept
     log = Statements()  # what the kept pool's connections run, without asyncpg's own
-    pool = bounded.kept.pool
-    held = [await pool.acquire() for _ in range(api.app[SETTINGS].pool_max_size)]
-    for conn in held:
-        conn.add_query_logger(log)
-    for conn in held:
-        await pool.release(conn)
+    await watch(bounded.kept.pool, api.app[SETTINGS].pool_max_size, log)
     version = await bounded.fetchval("SELECT token_version FROM users WHERE id = $1", admin["id"])
     log.clear()
     user = await queries.get_user_for_auth(bounded, id=admin["id"], token_version=version)

@@ -262,7 +262,7 @@ def _print_costs(m: Measured) -> None:
         plain = m.ceilings.get(s.name, {}).get("plain")
         print(f"  {s.label:<32} {report.wal(m.ours[s.name])} | {report.wal(plain)}")
     print("requests/s one busy core would carry (1e6 / CPU µs a request), ours | plainest:")
-    for s in [*reads[:1], *[r for r in reads[1:] if r.name == "get"], *writes]:
+    for s in [s for s in [*reads, *writes] if s.name in ("first", "get", "public", "patch")]:
         ours, plain = m.ours[s.name], m.ceilings.get(s.name, {}).get("plain")
         print(f"  {s.label:<32} {report.per_core(ours)} | {report.per_core(plain)}")
 

@@ -133,19 +133,23 @@ def writes(p: Prepared) -> list[Scenario]:
     # checkpoint writes the whole page to the WAL: in the indexes a change's entries land all
     # over (by client, by assignee), whichever run came first paid for most of them, and that
     # was ours. An unmeasured warm-up of the ceiling's pays for them before either is measured.
-    done = json.dumps({"status": "done"})
     toggled = sorted(p.toggled)
     size = len(toggled) // 5
     warm, *blocks = [toggled[n * size : (n + 1) * size] for n in range(5)]
-    patches = [Call("PATCH", f"/tickets/{i}", done) for i in blocks[0] + blocks[3]]
-    plain_patches = [Call("PATCH", f"/plain/patch/{i}", done) for i in blocks[1] + blocks[2]]
     plain_public = [Call("POST", "/plain/public", call.body) for call in public]
     login = json.dumps({"email": p.worker_email, "password": p.password})
     return [
         Scenario("public", "POST /tickets/public", public, None, ceiling=plain_public,
                  floor=WRITE_FLOOR, warm_up=plain_public),
-        Scenario("patch", "PATCH /tickets/{id} status", patches, p.admin_token,
-                 ceiling=plain_patches, floor=WRITE_FLOOR,
-                 warm_up=[Call("PATCH", f"/plain/patch/{i}", done) for i in warm]),
+        Scenario("patch", "PATCH /tickets/{id} status",
+                 _to_done("/tickets", blocks[0] + blocks[3]), p.admin_token,
+                 ceiling=_to_done("/plain/patch", blocks[1] + blocks[2]), floor=WRITE_FLOOR,
+                 warm_up=_to_done("/plain/patch", warm)),
         Scenario("login", "POST /auth/login", [Call("POST", "/auth/login", login)], None),
     ]  # fmt: skip
+
+
+def _to_done(path: str, ids: list[int]) -> list[Call]:
+    """A status change to done of each ticket, at `path`/{id}."""
+    done = json.dumps({"status": "done"})
+    return [Call("PATCH", f"{path}/{i}", done) for i in ids]
