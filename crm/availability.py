@@ -128,10 +128,10 @@ class Acquired:
     def __init__(self, bounded: BoundedPool) -> None:
         self._bounded = bounded
         pool = bounded.pool
-        # With a connection idle the acquire cannot wait on the pool, and a holder it must
+        # With a connection free the acquire cannot wait on the pool, and a holder it must
         # reconnect first is bounded by the connect timeout: asyncpg's timeout around the
         # acquire (a timer set and cancelled) cost about 25 µs of a request's 380 (page 1).
-        timeout = None if pool.get_idle_size() else bounded.acquire_timeout
+        timeout = bounded.acquire_timeout if pool.may_wait() else None
         self._context = pool.acquire(timeout=timeout)
 
     async def __aenter__(self) -> Any:

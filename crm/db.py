@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import orjson
 
 from crm.db_access import listen_on_port
 from crm.package_files import MIGRATIONS_DIR
+from crm.pool import new_pool
 from crm.settings import Settings
 
 
@@ -134,7 +134,7 @@ async def create_pool(url: str, settings: Settings, *, kept_plans: bool = False)
     Its sessions plan every statement for the values it is given, unless `kept_plans`: then
     they plan a statement once and keep the plan (for statements marked `-- plan: kept`).
     """
-    return await asyncpg.create_pool(
+    return await new_pool(
         url,
         init=_init_connection,
         reset=_reset_connection,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import re
-import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -110,12 +110,21 @@ _HTTP_DETAILS = {
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+def _new_request_id() -> str:
+    """32 hex digits, as uuid4().hex gave.
+
+    A request id names a request in logs; nobody can do anything with one they guess. Python's
+    own generator (reseeded from the OS in each process, forks too) costs no system call:
+    `secrets` read the kernel's random source for each request, 3–5 µs under load.
+    """
+    return f"{random.getrandbits(128):032x}"
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Answer every error as problem+json; log unexpected ones with a request id, leak nothing."""
     supplied = request.headers.get("X-Request-Id", "")
-    # 32 hex digits, as uuid4().hex gave, at a quarter of its cost (no UUID object per request).
-    request_id = supplied if _REQUEST_ID.match(supplied) else secrets.token_hex(16)
+    request_id = supplied if _REQUEST_ID.match(supplied) else _new_request_id()
     try:
         response = await handler(request)
     except Problem as problem:

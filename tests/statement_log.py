@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -29,8 +30,18 @@ class Statements:
         own = "pg_catalog" in query or "jit" in query
         (self.introspection if own else self.seen).append(query)
 
-    def clear(self) -> None:
-        self.seen.clear()
+    async def settled(self) -> list[str]:
+        """`seen`, once asyncpg has told the log about every statement that finished.
+
+        asyncpg calls a query logger soon after the statement, not at once, so a statement that
+        ended just before may not be in `seen` yet.
+        """
+        await asyncio.sleep(0)
+        return self.seen
+
+    async def clear(self) -> None:
+        """Forget every statement so far, the ones asyncpg has not told the log about too."""
+        (await self.settled()).clear()
 
 
 @pytest.fixture(name="statements")

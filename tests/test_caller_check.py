@@ -50,11 +50,12 @@ async def test_a_revoked_token_is_refused_at_once_even_when_remembered(
     method, body = REVOCATIONS[revocation]
     reply = await api.call(method, f"/users/{worker['id']}", json_body=body, token=admin)
     assert reply.status in (200, 204)
-    statements.clear()
+    await statements.clear()
     assert problem(await api.get(path, token=token), 401)["detail"] == STALE
     # One statement: the read query itself said the caller did not pass.
-    assert len(statements.seen) == 1, statements.seen
-    assert "caller_pass" in statements.seen[0]  # caller_passes, or a function saying caller_passed
+    seen = await statements.settled()
+    assert len(seen) == 1, seen
+    assert "caller_pass" in seen[0]  # caller_passes, or a function saying caller_passed
     assert problem(await api.get(path, token=token), 401)["detail"] == STALE
 
 
@@ -86,10 +87,11 @@ async def test_an_empty_page_and_a_404_are_one_round_trip(api: Api, statements: 
         "/auth/me": 200,
     }
     for path, status in cases.items():
-        statements.clear()
+        await statements.clear()
         reply = await api.get(path, token=token)
         assert reply.status == status, (path, reply.body)
-        assert len(statements.seen) == 1, (path, statements.seen)
+        seen = await statements.settled()
+        assert len(seen) == 1, (path, seen)
     empty = await api.get("/tickets?q=ничего", token=token)
     assert empty.body == {"items": [], "next_cursor": None, "total": 0, "total_exact": True}
 
@@ -100,9 +102,10 @@ async def test_admin_reads_are_one_round_trip_too(api: Api, statements: Statemen
     assert (await api.get("/auth/me", token=token)).status == 200
     for path in ("/users", f"/users/{admin['id']}", "/users/999", "/clients", f"/clients/{client}",
                  "/clients/999", "/clients?q=nobody"):  # fmt: skip
-        statements.clear()
+        await statements.clear()
         assert (await api.get(path, token=token)).status in (200, 404), path
-        assert len(statements.seen) == 1, (path, statements.seen)
+        seen = await statements.settled()
+        assert len(seen) == 1, (path, seen)
 
 
 async def test_a_stale_caller_gets_401_before_any_complaint_about_the_request(api: Api) -> None:

@@ -39,9 +39,9 @@ REQUEST = {
 _HOUSEKEEPING = ("SELECT pg_notify('outbox'", "DELETE FROM rate_limits WHERE window_start <")
 
 
-def _on_the_way(statements: Statements) -> list[str]:
+async def _on_the_way(statements: Statements) -> list[str]:
     """The statements a request ran on its way to the answer, housekeeping aside."""
-    return [s for s in statements.seen if not s.startswith(_HOUSEKEEPING)]
+    return [s for s in await statements.settled() if not s.startswith(_HOUSEKEEPING)]
 
 
 async def _queued(api: Api, ticket_id: int) -> list[Any]:
@@ -55,10 +55,10 @@ async def _outbox(api: Api, ticket_id: int) -> list[tuple[str, str, Any]]:
 async def test_a_public_request_is_one_statement_that_stores_all_of_it(
     api: Api, statements: Statements
 ) -> None:
-    statements.clear()
+    await statements.clear()
     reply = await api.post("/tickets/public", REQUEST)
     assert reply.status == 201, reply.body
-    assert len(_on_the_way(statements)) == 1, statements.seen
+    assert len(await _on_the_way(statements)) == 1, statements.seen
     ticket = await check(api, "ticket_row", id=reply.body["id"])
     assert (ticket["title"], ticket["status"], ticket["tracking_token"]) == (
         "Течёт посудомойка",
@@ -72,9 +72,9 @@ async def test_a_public_request_is_one_statement_that_stores_all_of_it(
     assert [h["hits"] for h in hits] == [1]
 
     # A returning customer: the same client, one more ticket, still one statement.
-    statements.clear()
+    await statements.clear()
     again = await api.post("/tickets/public", {**REQUEST, "title": "Снова течёт"})
-    assert again.status == 201 and len(_on_the_way(statements)) == 1, statements.seen
+    assert again.status == 201 and len(await _on_the_way(statements)) == 1, statements.seen
     assert dict(await check(api, "count_rows")) == {
         "clients": 1,
         "tickets": 2,
@@ -112,10 +112,10 @@ async def test_a_status_change_is_one_statement_with_its_history_and_notice(
 ) -> None:
     worker, token, ticket = await _worker_ticket(api)
     assert (await api.get("/auth/me", token=token)).status == 200  # remembered from here on
-    statements.clear()
+    await statements.clear()
     reply = await api.patch(f"/tickets/{ticket}", {"status": "in_progress"}, token=token)
     assert reply.status == 200, reply.body
-    assert len(_on_the_way(statements)) == 1, statements.seen
+    assert len(await _on_the_way(statements)) == 1, statements.seen
     assert (reply.body["id"], reply.body["status"], reply.body["assignee_id"]) == (
         ticket,
         "in_progress",
@@ -155,10 +155,10 @@ async def test_a_refused_status_change_stores_nothing(api: Api, statements: Stat
         (ticket, {"status": "new"}, admin, {}, 409),
     ]
     for ticket_id, body, caller, headers, status in cases:
-        statements.clear()
+        await statements.clear()
         reply = await api.patch(f"/tickets/{ticket_id}", body, token=caller, headers=headers)
         assert reply.status == status, (body, headers, reply.body)
-        assert len(_on_the_way(statements)) == 1, (body, statements.seen)
+        assert len(await _on_the_way(statements)) == 1, (body, statements.seen)
     assert (
         problem(await api.patch(f"/tickets/{ticket}", {"status": "canceled"}, token=token), 409)[
             "detail"
@@ -177,8 +177,8 @@ async def test_a_revoked_caller_cannot_change_a_status_even_when_remembered(
     worker, token, ticket = await _worker_ticket(api)
     assert (await api.get("/auth/me", token=token)).status == 200
     await api.patch(f"/users/{worker['id']}", {"active": False}, token=admin)
-    statements.clear()
+    await statements.clear()
     refused = await api.patch(f"/tickets/{ticket}", {"status": "in_progress"}, token=token)
     assert problem(refused, 401)["detail"] == STALE
-    assert len(_on_the_way(statements)) == 1, statements.seen
+    assert len(await _on_the_way(statements)) == 1, statements.seen
     assert (await check(api, "ticket_row", id=ticket))["status"] == "new"

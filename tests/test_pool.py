@@ -3,7 +3,10 @@ which statements keep their plans."""
 
 from __future__ import annotations
 
+import asyncio
+
 import attrs
+import pytest
 
 from crm import db
 from crm.app_keys import POOL, QUERIES, SETTINGS
@@ -46,7 +49,27 @@ async def test_returning_a_connection_costs_no_round_trip(settings: Settings) ->
             await conn.execute("SELECT 1")
         async with pool.acquire() as conn:
             await conn.execute("SELECT 2")
+        await asyncio.sleep(0)  # asyncpg calls a query logger soon, not at once
         assert sent == ["SELECT 1", "SELECT 2"]
+    finally:
+        await pool.close()
+
+
+async def test_a_clean_connection_goes_back_without_waiting(settings: Settings) -> None:
+    """Releasing a connection with nothing left on it finishes without suspending: no task, no
+    timer (crm.pool.Pool). The abandoned transaction above takes asyncpg's own path."""
+    one = attrs.evolve(settings, pool_min_size=1, pool_max_size=1)
+    pool = await db.create_pool(settings.database_url or "", one)
+    try:
+        conn = await pool.acquire()
+        assert await conn.fetchval("SELECT 1") == 1
+        assert pool.get_idle_size() == 0 and pool.may_wait()
+        release = pool.release(conn)
+        with pytest.raises(StopIteration):
+            release.send(None)  # done at the first step: it never waited on anything
+        assert pool.get_idle_size() == 1 and not pool.may_wait()
+        async with pool.acquire() as again:
+            assert await again.fetchval("SELECT 2") == 2
     finally:
         await pool.close()
 
@@ -66,14 +89,14 @@ async def test_statements_that_keep_their_plan_run_on_the_sibling_that_keeps_pla
     log = Statements()  # what the kept pool's connections run, without asyncpg's own
     await watch(bounded.kept.pool, api.app[SETTINGS].pool_max_size, log)
     version = await bounded.fetchval("SELECT token_version FROM users WHERE id = $1", admin["id"])
-    log.clear()
+    await log.clear()
     user = await queries.get_user_for_auth(bounded, id=admin["id"], token_version=version)
     assert user is not None and user["id"] == admin["id"]
-    assert log.seen == [queries.get_user_for_auth.sql]
+    assert await log.settled() == [queries.get_user_for_auth.sql]
     assert await queries.client_exists(bounded, id=1) is False
     async with bounded.acquire() as conn:
         await queries.get_user_for_auth(conn, id=admin["id"], token_version=version)
-    assert log.seen == [queries.get_user_for_auth.sql]
+    assert await log.settled() == [queries.get_user_for_auth.sql]
 
 
 def test_only_statements_whose_plan_depends_on_no_value_keep_it() -> None:
