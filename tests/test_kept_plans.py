@@ -12,17 +12,19 @@ from crm.orders import TICKETS
 from crm.pagination import micros
 from tests.api import Api
 from tests.demo_queries import FILTERS
-from tests.factories import admin_token, check, make_ticket, new_client, user_and_token
+from tests.factories import CHECKS, admin_token, check, make_ticket, new_client, user_and_token
 
 NEWEST = TICKETS[0]
 
 
 async def _both(api: Api, caller: dict[str, Any], **page: Any) -> tuple[list[Any], list[Any]]:
     """(list_tickets, list_newest_tickets or, given `search`, list_newest_search) for the same
-    page, as lists of dicts."""
+    page, as lists of dicts; a search is given `matches` and `tuples` as the service passes them
+    back (none: estimated now)."""
     queries, pool = api.app[QUERIES], api.app[POOL]
     assignee, status = page.pop("assignee_id", None), page.pop("status", None)
     search = page.pop("search", None)
+    estimate = {"matches": page.pop("matches", None), "tuples": page.pop("tuples", None)}
     paging = {**NEWEST.params(page.pop("after", NEWEST.start)), **page}
     filters = {
         **FILTERS,
@@ -42,8 +44,7 @@ async def _both(api: Api, caller: dict[str, Any], **page: Any) -> tuple[list[Any
             search=search,
             status=status,
             assignee_id=assignee,
-            matches=None,
-            tuples=None,
+            **estimate,
             **paging,
             **caller,
         )
@@ -161,6 +162,32 @@ async def test_newest_search_answers_as_list_tickets(api: Api) -> None:
     general, kept = await _both(api, stale, limit=11, offset=0, search="машин:*")
     assert kept == general
     assert [(r["id"], r["caller_passed"]) for r in kept] == [(None, False)]
+
+
+async def test_a_search_told_of_few_matches_that_finds_more_than_it_counts_pages_them_all(
+    api: Api,
+) -> None:
+    """Few matches are counted and paged in one read of them; when that read reaches the
+    count's cap (more than 10,000), the page is read again from all of them (migration 0025), so
+    an estimate far too low still gives the newest."""
+    admin, _ = await admin_token(api)
+    async with api.app[POOL].acquire() as conn:
+        await CHECKS["bulk_tickets"](conn, tickets=10_050)
+    await check(api, "analyze_tickets")
+    caller = await _as_remembered(api, admin)
+    estimated = (await _both(api, caller, limit=21, offset=0, search="стир:*"))[1]
+    assert {row["total"] for row in estimated} == {10_001}
+    tuples = await api.app[POOL].fetchval(
+        "SELECT reltuples FROM pg_class WHERE oid = 'tickets'::regclass"
+    )
+    for page in ({"limit": 21, "offset": 0}, {"limit": 6, "offset": 40}):
+        general, kept = await _both(
+            api, caller, search="стир:*", matches=1.0, tuples=tuples, **page
+        )
+        assert kept == general, page
+        assert {row["total"] for row in kept} == {10_001}
+    newest = await api.app[POOL].fetch("SELECT id FROM tickets ORDER BY created_at DESC LIMIT 21")
+    assert [row["id"] for row in estimated] == [row["id"] for row in newest]
 
 
 async def test_a_search_takes_back_its_estimate_while_the_table_row_count_holds(api: Api) -> None:
