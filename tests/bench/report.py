@@ -11,7 +11,7 @@ from tests.bench.scenarios import Scenario
 
 P99_TARGET_MS = 50.0
 HEADER = (
-    f"{'scenario':<34}{'req/s':>7}{'p50':>7}{'p99':>7}{'err':>4}{'srv µs':>9}{'pg µs':>7}"
+    f"{'scenario':<34}{'req/s':>7}{'p50':>7}{'p99':>7}{'err':>7}{'srv µs':>9}{'pg µs':>7}"
     f"{'/plain':>7}{'cpu':>5}{'/bare':>6}{'/http':>6}{'/pgb':>6}{'plain srv':>10}{'pg µs':>7}"
     "  target"
 )
@@ -62,7 +62,7 @@ def row(
     plain = ceilings.get("plain")
     return (
         f"{scenario.label:<34}{ours.rps:>7.0f}{_num(ours.p50_ms, 1):>7}{_num(ours.p99_ms, 1):>7}"
-        f"{ours.non_2xx + ours.socket_errors:>4}{_num(ours.server_us):>9}{_num(ours.pg_us):>7}"
+        f"{ours.non_2xx + ours.socket_errors:>7}{_num(ours.server_us):>9}{_num(ours.pg_us):>7}"
         f"{_ratio(ours, plain):>7}{_cpu_ratio(ours, plain):>5}"
         f"{_ratio(ours, ceilings.get('bare')):>6}"
         f"{_ratio(ours, ceilings.get('http')):>6}{_ratio(ours, ceilings.get('pgb')):>6}"
