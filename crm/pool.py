@@ -62,14 +62,6 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
 
 
 def new_pool(url: str, **options: Any) -> Pool:
-    """A Pool as `asyncpg.create_pool(url, **options)` makes one (await it to open it)."""
-    defaults: dict[str, Any] = {
-        "connection_class": asyncpg.Connection,
-        "record_class": asyncpg.Record,
-        "min_size": 10,
-        "max_size": 10,
-        "max_queries": 50_000,
-        "max_inactive_connection_lifetime": 300.0,
-        "loop": None,
-    }
-    return Pool(url, **{**defaults, **options})
+    """A Pool as `asyncpg.create_pool(url, **options)` makes one (await it to open it), with
+    asyncpg's own defaults for what `options` leaves out."""
+    return Pool(url, **{**asyncpg.create_pool.__kwdefaults__, **options})

@@ -12,7 +12,7 @@ from crm.orders import TICKETS
 from crm.pagination import micros
 from tests.api import Api
 from tests.demo_queries import FILTERS
-from tests.factories import CHECKS, admin_token, check, make_ticket, new_client, user_and_token
+from tests.factories import admin_token, check, make_ticket, new_client, user_and_token
 
 NEWEST = TICKETS[0]
 
@@ -171,8 +171,7 @@ async def test_a_search_told_of_few_matches_that_finds_more_than_it_counts_pages
     count's cap (more than 10,000), the page is read again from all of them (migration 0025), so
     an estimate far too low still gives the newest."""
     admin, _ = await admin_token(api)
-    async with api.app[POOL].acquire() as conn:
-        await CHECKS["bulk_tickets"](conn, tickets=10_050)
+    await check(api, "bulk_tickets", tickets=10_050)
     await check(api, "analyze_tickets")
     caller = await _as_remembered(api, admin)
     estimated = (await _both(api, caller, limit=21, offset=0, search="стир:*"))[1]

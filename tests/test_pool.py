@@ -3,8 +3,6 @@ which statements keep their plans."""
 
 from __future__ import annotations
 
-import asyncio
-
 import attrs
 import pytest
 
@@ -13,7 +11,7 @@ from crm.app_keys import POOL, QUERIES, SETTINGS
 from crm.queries import load_queries
 from crm.settings import Settings
 from tests.api import Api
-from tests.factories import admin_token
+from tests.factories import admin_token, check
 from tests.statement_log import Statements, watch
 
 
@@ -42,15 +40,14 @@ async def test_returning_a_connection_costs_no_round_trip(settings: Settings) ->
     """Nothing changes session state, so the pool skips asyncpg's RESET ALL on every release."""
     one = attrs.evolve(settings, pool_min_size=1, pool_max_size=1)
     pool = await db.create_pool(settings.database_url or "", one)
-    sent: list[str] = []
+    log = Statements()
     try:
         async with pool.acquire() as conn:
-            conn.add_query_logger(lambda record: sent.append(record.query))
+            conn.add_query_logger(log)
             await conn.execute("SELECT 1")
         async with pool.acquire() as conn:
             await conn.execute("SELECT 2")
-        await asyncio.sleep(0)  # asyncpg calls a query logger soon, not at once
-        assert sent == ["SELECT 1", "SELECT 2"]
+        assert await log.settled() == ["SELECT 1", "SELECT 2"]
     finally:
         await pool.close()
 
@@ -88,7 +85,7 @@ async def test_statements_that_keep_their_plan_run_on_the_sibling_that_keeps_pla
     assert queries.get_user_for_auth.kept and not queries.client_exists.kept
     log = Statements()  # what the kept pool's connections run, without asyncpg's own
     await watch(bounded.kept.pool, api.app[SETTINGS].pool_max_size, log)
-    version = await bounded.fetchval("SELECT token_version FROM users WHERE id = $1", admin["id"])
+    version = (await check(api, "user_state", id=admin["id"]))["token_version"]
     await log.clear()
     user = await queries.get_user_for_auth(bounded, id=admin["id"], token_version=version)
     assert user is not None and user["id"] == admin["id"]
