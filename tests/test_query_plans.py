@@ -27,9 +27,9 @@ from tests.conftest import TEST_SECRET, recreate_database
 from tests.demo_queries import ADMIN, QUERIES, count_sql, list_sql, never_runs, newest_params
 from tests.factories import CHECKS
 
-SIZE = demo.DemoSize(tickets=100_000, clients=10_000, workers=20)
+SIZE = demo.DemoSize(tickets=100_000, clients=10_000, workers=50)
 MIDDLE = (micros(datetime(2025, 6, 1, tzinfo=UTC)), 2**62)
-WORKER = 7  # users 2..21 are the demo workers
+WORKER = 7  # users 2..51 are the demo workers (a shop's users on two pages)
 RANGE = (datetime(2025, 6, 1, tzinfo=UTC), datetime(2025, 6, 2, tzinfo=UTC))
 
 
@@ -250,8 +250,11 @@ async def test_other_ticket_reads_use_an_index(plans_url: str, name: str) -> Non
     assert scans and "Seq Scan" not in scans, scans
 
 
-async def _nested_plans(url: str, sql: str, args: list[Any]) -> list[dict[str, Any]]:
-    """The plans of the statements `sql` runs inside its functions, as auto_explain logs them."""
+async def _nested_plans(
+    url: str, sql: str, args: list[Any], *, analyze: bool = False
+) -> list[dict[str, Any]]:
+    """The plans of the statements `sql` runs inside its functions, as auto_explain logs them
+    (with `analyze`, as they ran: rows and loops)."""
     plans: list[dict[str, Any]] = []
 
     def logged(_conn: Any, message: Any) -> None:
@@ -262,7 +265,8 @@ async def _nested_plans(url: str, sql: str, args: list[Any]) -> list[dict[str, A
     conn.add_log_listener(logged)
     try:
         await conn.execute("LOAD 'auto_explain'")
-        for name, value in AUTO_EXPLAIN.items():
+        settings = {**AUTO_EXPLAIN, "log_analyze": "on" if analyze else "off"}
+        for name, value in settings.items():
             await conn.execute("SELECT set_config($1, $2, false)", f"auto_explain.{name}", value)
         await conn.fetch(sql, *args)
         await asyncio.sleep(0.1)  # notices reach the listener through the event loop
@@ -289,6 +293,38 @@ async def test_reads_on_kept_plans_read_tickets_through_an_index(plans_url: str,
     assert scans, f"the function never reads {table}"
     assert "Seq Scan" not in scans, scans
     assert any(n.get("Index Name", "").startswith(f"{table}_") for n in nodes), scans
+
+
+# The indexes that find a user by id (the caller check reads live users only).
+USERS_BY_ID = {"users_pkey", "users_live_idx"}
+
+
+@pytest.mark.parametrize("name", KEPT.keys())
+async def test_reads_on_kept_plans_find_their_caller_by_key(plans_url: str, name: str) -> None:
+    """The caller check reads one user by id. users_listing_idx (created_at, id) holds id too,
+    and on a small users table a kept plan took it and read every entry (migration 0026)."""
+    query_name, params = KEPT[name]
+    query = QUERIES[query_name]
+    nodes = await _nested_plans(plans_url, query.sql, [params[p] for p in query.params])
+    users = [
+        n.get("Index Name", n["Node Type"]) for n in nodes if n.get("Relation Name") == "users"
+    ]
+    assert users, "the caller is never checked"
+    assert set(users) <= USERS_BY_ID, users
+
+
+async def test_a_workers_list_reads_the_assignee_once(plans_url: str) -> None:
+    """Every row of a worker's list has the same assignee: one read of their e-mail a page, not
+    one a row (the caller check is the other read of users)."""
+    query = QUERIES["list_newest_tickets"]
+    params = newest_params(assignee_id=WORKER, **AS_WORKER)
+    nodes = await _nested_plans(
+        plans_url, query.sql, [params[p] for p in query.params], analyze=True
+    )
+    users = [n for n in nodes if n.get("Relation Name") == "users"]
+    assert sum(n["Actual Loops"] for n in users) == 2, users
+    rows = [n for n in nodes if n.get("Relation Name") == "tickets"]
+    assert sum(n["Actual Rows"] for n in rows) == 21, rows
 
 
 OFFSET_PAGES = {
