@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,15 @@ CHECKS = load_queries(Path(__file__).parent / "sql")
 async def check(api: Api, query: str, /, **params: Any) -> Any:
     """Run one of tests/sql/checks.sql against the test database."""
     return await CHECKS[query](api.app[POOL], **params)
+
+
+async def until_waiting(api: Api, count: int) -> None:
+    """Wait until `count` database sessions are queued on a lock."""
+    for _ in range(500):
+        if await check(api, "waiting_lock_count") >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{count} sessions never queued on a lock")
 
 
 async def admin_token(api: Api, email: str = "admin@example.com") -> tuple[dict[str, Any], str]:

@@ -34,13 +34,27 @@ async def _nothing_stored(api: Api) -> None:
         b'{"title": "Washer", "client": {"name": "\\udfff", "phone": "+380671112233"}}',
         b'{"title": "Washer", "client": {"phone": "+380671112233"}, "\\ud800": 1}',
         b'{"title": "W\xed\xa0\x80", "client": {"phone": "+380671112233"}}',
+        b'{"title": "W\\uDBFF", "client": {"phone": "+380671112233"}}',
     ],
-    ids=["escaped-title", "escaped-name", "escaped-key", "raw-bytes"],
+    ids=["escaped-title", "escaped-name", "escaped-key", "raw-bytes", "upper-case-escape"],
 )
 async def test_lone_surrogate_in_public_request_is_400(api: Api, raw: bytes) -> None:
     reply = await api.post("/tickets/public", data=raw, headers=JSON)
     assert problem(reply, 400)["detail"].startswith("The body is not valid JSON")
     await _nothing_stored(api)
+
+
+async def test_escaped_letters_and_surrogate_pairs_are_kept(api: Api) -> None:
+    """Only a lone surrogate is refused: a pair is one character (an emoji), and escaped
+    letters are letters."""
+    title = b"\\u0421\\u0442\\u0438\\u0440\\u043a\\u0430 \\ud83d\\ude00"
+    raw = b'{"title": "' + title + b'", "client": {"phone": "+380671112233"}}'
+    reply = await api.post("/tickets/public", data=raw, headers=JSON)
+    assert reply.status == 201, reply.body
+    created = reply.body
+    assert created["title"] == "Стирка \U0001f600"
+    stored = await check(api, "ticket_row", id=created["id"])
+    assert stored["title"] == "Стирка \U0001f600"
 
 
 @pytest.mark.parametrize(

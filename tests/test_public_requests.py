@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
+import attrs
 import pytest
 
+from crm.app import create_app
+from crm.app_keys import POOL
+from crm.settings import Limit, Settings
 from tests.api import Api
-from tests.factories import check
+from tests.factories import CHECKS, check, until_waiting
 
 EXAMPLE_REQUEST = {
     "title": "Не включается стиралка",
@@ -143,6 +148,39 @@ async def test_returning_customer_by_phone_in_any_format_keeps_one_client(api: A
     counts = await check(api, "count_rows")
     assert (counts["clients"], counts["tickets"]) == (1, 2)
     assert (await check(api, "ticket_row", id=second.body["id"]))["client_id"] == 1
+
+
+@pytest.mark.parametrize(
+    "contacts",
+    [
+        [{"phone": "+380671112233", "email": "ivan@example.com"}] * 4,
+        [{"phone": "+380671112233"}, {"phone": "+380671112233", "email": "ivan@example.com"}] * 2,
+        [{"email": "ivan@example.com"}, {"phone": "+380671112233", "email": "ivan@example.com"}]
+        * 2,
+    ],
+    ids=["phone-and-email", "phone-and-both", "email-and-both"],
+)
+async def test_a_customers_simultaneous_requests_make_one_client(
+    aiohttp_client: Any, settings: Settings, empty_tables: None, contacts: list[dict[str, str]]
+) -> None:
+    """Requests sent at once by one customer, each of which would find the client the first
+    one adds, make one client: each locks the contacts it gives (both in one order) before it
+    looks. Here no client can be added until every request is under way, so without those
+    locks each would look, find nobody and add one. (The per-address limit is off, as it is
+    for a shop behind a proxy it does not trust: its counter would queue the requests too.)"""
+    unlimited = attrs.evolve(settings, public_ticket_limit=Limit(0, 3600), pool_max_size=8)
+    api = Api(await aiohttp_client(create_app(unlimited)))
+    async with api.app[POOL].acquire() as conn, conn.transaction():
+        await CHECKS["hold_new_clients"](conn)
+        calls = [
+            asyncio.create_task(api.post("/tickets/public", _request(client={"name": "Иван", **c})))
+            for c in contacts
+        ]
+        await until_waiting(api, len(contacts))
+    replies = await asyncio.gather(*calls)
+    assert [r.status for r in replies] == [201] * len(contacts), [r.body for r in replies]
+    counts = await check(api, "count_rows")
+    assert (counts["clients"], counts["tickets"]) == (1, len(contacts))
 
 
 async def test_returning_customer_by_email_in_any_case_is_not_overwritten(

@@ -17,6 +17,7 @@ from tests.factories import (
     make_client,
     make_ticket,
     make_user,
+    until_waiting,
     user_and_token,
 )
 
@@ -62,15 +63,6 @@ def test_the_last_active_admin_cannot_be_taken_away_by_another_caller() -> None:
     assert rules.admin_removal(Role.ADMIN, True) is None
 
 
-async def _until_waiting(api: Api, count: int) -> None:
-    """Wait until `count` database sessions are queued on a lock."""
-    for _ in range(500):
-        if await check(api, "waiting_lock_count") >= count:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the requests never queued on the admin lock")
-
-
 @pytest.mark.parametrize(("method", "done"), [("PATCH", 200), ("DELETE", 204)])
 async def test_two_admins_removing_each_other_at_once_leave_one_admin(
     api: Api, method: str, done: int
@@ -89,7 +81,7 @@ async def test_two_admins_removing_each_other_at_once_leave_one_admin(
                 (f"/users/{first['id']}", second_token),
             ]
         ]
-        await _until_waiting(api, 2)
+        await until_waiting(api, 2)
     replies = await asyncio.gather(*calls)
     assert sorted(reply.status for reply in replies) == [done, 409]
     refused = next(reply for reply in replies if reply.status == 409)

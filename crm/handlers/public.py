@@ -112,8 +112,10 @@ def _body(row: Any) -> dict[str, object]:
 
 
 def _created(request: web.Request, body: dict[str, object], *, replayed: bool) -> web.Response:
+    # The route's path with the token put in: a token is URL-safe base64, which url_for's
+    # quoting and URL object would leave as it is, at a cost.
     route = request.app.router["get_public_ticket"]
-    headers = {"Location": str(route.url_for(tracking_token=str(body["tracking_token"])))}
+    headers = {"Location": route.canonical.format(tracking_token=body["tracking_token"])}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
     return json_response(body, status=201, headers=headers)

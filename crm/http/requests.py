@@ -53,6 +53,12 @@ def path_id(request: web.Request, what: str, name: str = "id") -> int:
     return value
 
 
+# Parsed JSON holds a UTF-16 surrogate only where its text escapes one (\\uD800 to \\uDFFF;
+# strict UTF-8 decoding refuses them as raw bytes): only then are its strings walked, not for
+# every escaped letter, as json.dumps writes each non-ASCII one.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 async def read_json(request: web.Request) -> Any:
     """The parsed JSON body, or a 400, 408 or 415 problem saying why it could not be read."""
     raw = await _read_raw(request)
@@ -66,7 +72,7 @@ async def read_json(request: web.Request) -> Any:
         raise Problem(400, "The body is not valid JSON: it is nested too deeply.") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise Problem(400, f"The body is not valid JSON: {exc}") from None
-    if b"\\u" in raw and not _encodable(data):
+    if _SURROGATE_ESCAPE.search(raw) and not _encodable(data):
         raise Problem(400, "The body is not valid JSON: it holds a lone UTF-16 surrogate.")
     return data
 

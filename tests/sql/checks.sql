@@ -373,3 +373,7 @@ SELECT id, status::text AS status, attempts, last_error FROM outbox ORDER BY id;
 SELECT (SELECT count(DISTINCT slot) FROM ticket_counts WHERE tickets <> 0) AS ticket_counts,
        (SELECT count(DISTINCT slot) FROM ticket_totals WHERE tickets <> 0) AS ticket_totals,
        (SELECT count(DISTINCT shard) FROM report_daily_counts) AS report_daily;
+
+-- name: hold_new_clients!
+-- Until the transaction ends, nobody adds a client (reading them goes on).
+LOCK TABLE clients IN SHARE MODE;
