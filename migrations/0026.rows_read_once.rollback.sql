@@ -293,5 +293,5 @@ BEGIN
 END;
 $$;
 
-DROP FUNCTION queue_ticket_row(text, tickets, clients, text, jsonb);
+DROP FUNCTION queue_ticket_row(text, tickets, clients, users, text, jsonb);
 DROP INDEX users_live_idx;

@@ -2,9 +2,9 @@
 -- - A status change and a public request queued their notifications by ticket id, so
 --   queue_ticket_event read the ticket and its client again, and a status change then read all
 --   three (ticket, client, assignee) once more for its answer through api_tickets. Now
---   queue_ticket_row takes the ticket and client rows the write already holds (UPDATE or INSERT
---   ... RETURNING *), with the same audience and payload rules, and the answer is made from
---   them; queue_ticket_event stays for callers that hold only an id.
+--   queue_ticket_row takes the ticket, client and assignee rows the write holds (the ticket
+--   from UPDATE or INSERT ... RETURNING *), with the same audience and payload rules, and the
+--   answer is made from them; queue_ticket_event stays for callers that hold only an id.
 -- - A worker's list read the assignee's e-mail once a row (api_tickets' subquery), though every
 --   row of it has the same assignee: now once a page.
 -- - A public request locked its contact (phone, e-mail) with a query over an array of both;
@@ -20,20 +20,16 @@ CREATE INDEX users_live_idx ON users (id) WHERE deleted_at IS NULL;
 COMMENT ON INDEX users_live_idx IS 'The caller check (staff_caller): a live user by id.';
 
 CREATE FUNCTION queue_ticket_row(p_event_type text, p_ticket tickets, p_client clients,
-                                 p_audience text, p_extra jsonb)
+                                 p_assignee users, p_audience text, p_extra jsonb)
 RETURNS void
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
-    v_assignee users;
     v_event uuid := gen_random_uuid();
     v_payload jsonb;
     v_recipient text;
 BEGIN
-    IF p_ticket.assignee_id IS NOT NULL THEN
-        SELECT * INTO v_assignee FROM users AS u WHERE u.id = p_ticket.assignee_id;
-    END IF;
     -- The ticket as ticket_rows shows it (without its search vector and serial key).
     v_payload := jsonb_build_object('ticket', jsonb_build_object(
         'id', p_ticket.id,
@@ -43,7 +39,7 @@ BEGIN
         'client_id', p_ticket.client_id,
         'client_name', p_client.name,
         'assignee_id', p_ticket.assignee_id,
-        'assignee_email', v_assignee.email::text,
+        'assignee_email', p_assignee.email::text,
         'scheduled_at', p_ticket.scheduled_at,
         'created_at', p_ticket.created_at,
         'updated_at', p_ticket.updated_at,
@@ -71,9 +67,9 @@ BEGIN
     ELSIF p_audience IN ('assignee', 'assignee_or_admins') THEN
         IF p_ticket.assignee_id IS NOT NULL THEN
             -- The assigned worker, while their account is active.
-            IF v_assignee.active AND v_assignee.deleted_at IS NULL THEN
+            IF p_assignee.active AND p_assignee.deleted_at IS NULL THEN
                 INSERT INTO outbox (event_id, event_type, channel, recipient, ticket_id, payload)
-                VALUES (v_event, p_event_type, 'email', v_assignee.email, p_ticket.id,
+                VALUES (v_event, p_event_type, 'email', p_assignee.email, p_ticket.id,
                         v_payload || jsonb_build_object('language', 'ru'));
             END IF;
         ELSIF p_audience = 'assignee_or_admins' THEN
@@ -92,7 +88,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION queue_ticket_row(text, tickets, clients, text, jsonb) IS 'queue_ticket_event for a writer that holds the ticket and client rows: the same e-mails, calls and payload.';
+COMMENT ON FUNCTION queue_ticket_row(text, tickets, clients, users, text, jsonb) IS 'queue_ticket_event for a writer that holds the ticket, its client and its assignee (null when none): the same e-mails, calls and payload.';
 
 CREATE OR REPLACE FUNCTION queue_ticket_event(p_event_type text, p_ticket_id bigint,
                                               p_audience text, p_extra jsonb)
@@ -103,13 +99,15 @@ AS $$
 DECLARE
     v_ticket tickets;
     v_client clients;
+    v_assignee users;
 BEGIN
     SELECT * INTO v_ticket FROM tickets AS t WHERE t.id = p_ticket_id;
     IF NOT FOUND THEN
         RETURN;
     END IF;
     SELECT * INTO v_client FROM clients AS c WHERE c.id = v_ticket.client_id;
-    PERFORM queue_ticket_row(p_event_type, v_ticket, v_client, p_audience, p_extra);
+    SELECT * INTO v_assignee FROM users AS u WHERE u.id = v_ticket.assignee_id;
+    PERFORM queue_ticket_row(p_event_type, v_ticket, v_client, v_assignee, p_audience, p_extra);
 END;
 $$;
 
@@ -168,7 +166,8 @@ BEGIN
     RETURNING * INTO v_ticket;
     INSERT INTO ticket_events (ticket_id, kind, to_status)
     VALUES (v_ticket.id, 'created', v_ticket.status);
-    PERFORM queue_ticket_row(p_event_type, v_ticket, v_client, p_audience, '{}'::jsonb);
+    -- Nobody is assigned to a customer's new request.
+    PERFORM queue_ticket_row(p_event_type, v_ticket, v_client, NULL, p_audience, '{}'::jsonb);
     RETURN QUERY SELECT NULL::integer, v_ticket.id, v_ticket.title, v_ticket.status,
                         v_ticket.scheduled_at, v_ticket.created_at, v_ticket.tracking_token;
 END;
@@ -196,6 +195,7 @@ DECLARE
     v_updated_at timestamptz;
     v_ticket tickets;
     v_client clients;
+    v_assignee users;
 BEGIN
     IF NOT caller_passes(p_caller_id, p_caller_version, p_caller_role, p_caller_confirmed) THEN
         outcome := 'refused';
@@ -216,16 +216,16 @@ BEGIN
         UPDATE tickets AS t SET status = p_status, updated_at = now() WHERE t.id = p_id
         RETURNING * INTO v_ticket;
         SELECT * INTO v_client FROM clients AS c WHERE c.id = v_ticket.client_id;
+        SELECT * INTO v_assignee FROM users AS u WHERE u.id = v_ticket.assignee_id;
         INSERT INTO ticket_events (ticket_id, actor_id, kind, from_status, to_status)
         VALUES (p_id, p_caller_id, 'status_changed', previous_status, p_status);
-        PERFORM queue_ticket_row(p_event_type, v_ticket, v_client, p_audience,
+        PERFORM queue_ticket_row(p_event_type, v_ticket, v_client, v_assignee, p_audience,
                                  jsonb_build_object('previous_status', previous_status));
         -- The ticket as api_tickets shows it, from the rows in hand.
         RETURN QUERY
         SELECT 'changed'::text, previous_status, v_ticket.id, v_ticket.title,
                v_ticket.description, v_ticket.status, v_ticket.client_id, v_client.name,
-               v_ticket.assignee_id,
-               (SELECT u.email::text FROM users AS u WHERE u.id = v_ticket.assignee_id),
+               v_ticket.assignee_id, v_assignee.email::text,
                v_ticket.scheduled_at, v_ticket.created_at, v_ticket.updated_at,
                v_ticket.device_kind, v_ticket.device_brand, v_ticket.device_model,
                v_ticket.device_serial, v_ticket.address, v_ticket.contact_name,

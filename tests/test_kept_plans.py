@@ -176,16 +176,14 @@ async def test_a_search_told_of_few_matches_that_finds_more_than_it_counts_pages
     caller = await _as_remembered(api, admin)
     estimated = (await _both(api, caller, limit=21, offset=0, search="стир:*"))[1]
     assert {row["total"] for row in estimated} == {10_001}
-    tuples = await api.app[POOL].fetchval(
-        "SELECT reltuples FROM pg_class WHERE oid = 'tickets'::regclass"
-    )
+    tuples = await check(api, "tickets_row_estimate")
     for page in ({"limit": 21, "offset": 0}, {"limit": 6, "offset": 40}):
         general, kept = await _both(
             api, caller, search="стир:*", matches=1.0, tuples=tuples, **page
         )
         assert kept == general, page
         assert {row["total"] for row in kept} == {10_001}
-    newest = await api.app[POOL].fetch("SELECT id FROM tickets ORDER BY created_at DESC LIMIT 21")
+    newest = await check(api, "newest_ticket_ids", limit=21)
     assert [row["id"] for row in estimated] == [row["id"] for row in newest]
 
 

@@ -11,7 +11,7 @@ from crm.app_keys import CURSOR_SECRET, POOL, QUERIES
 from crm.auth import admitted, reader, require
 from crm.errors import Problem, not_found
 from crm.http.requests import path_id, query_params, read_body
-from crm.http.responses import as_dict, as_item, found, json_response, page_response
+from crm.http.responses import as_dict, as_item, found, json_response, location, page_response
 from crm.models import (
     Caller,
     CommentEdit,
@@ -85,10 +85,10 @@ async def create_comment(request: web.Request) -> web.Response:
             await queue_event(
                 conn, queries, EventType.PUBLIC_COMMENT, ticket_id, comment=comment_payload(row)
             )
-    location = app.router["get_ticket_comment"].url_for(
-        id=str(ticket_id), comment_id=str(comment_id)
-    )
-    return json_response(TicketComment(**row), status=201, headers={"Location": str(location)})
+    headers = {
+        "Location": location(request, "get_ticket_comment", id=ticket_id, comment_id=comment_id)
+    }
+    return json_response(TicketComment(**row), status=201, headers=headers)
 
 
 async def get_comment(request: web.Request) -> web.Response:

@@ -15,7 +15,7 @@ from crm.app_keys import POOL, QUERIES
 from crm.convert import dump, structure
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
 from crm.http.requests import read_body, read_json
-from crm.http.responses import as_item, json_response
+from crm.http.responses import as_item, json_response, location
 from crm.models import (
     CustomerComment,
     EventType,
@@ -112,10 +112,9 @@ def _body(row: Any) -> dict[str, object]:
 
 
 def _created(request: web.Request, body: dict[str, object], *, replayed: bool) -> web.Response:
-    # The route's path with the token put in: a token is URL-safe base64, which url_for's
-    # quoting and URL object would leave as it is, at a cost.
-    route = request.app.router["get_public_ticket"]
-    headers = {"Location": route.canonical.format(tracking_token=body["tracking_token"])}
+    headers = {
+        "Location": location(request, "get_public_ticket", tracking_token=body["tracking_token"])
+    }
     if replayed:
         headers["Idempotent-Replayed"] = "true"
     return json_response(body, status=201, headers=headers)
@@ -175,5 +174,5 @@ async def create_customer_comment(request: web.Request) -> web.Response:
         "author_name": CUSTOMER_LABEL,
         "created_at": row["created_at"],
     }
-    location = request.app.router["get_public_ticket"].url_for(tracking_token=token)
-    return json_response(comment, status=201, headers={"Location": str(location)})
+    headers = {"Location": location(request, "get_public_ticket", tracking_token=token)}
+    return json_response(comment, status=201, headers=headers)

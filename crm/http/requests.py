@@ -53,7 +53,7 @@ def path_id(request: web.Request, what: str, name: str = "id") -> int:
     return value
 
 
-# Parsed JSON holds a UTF-16 surrogate only where its text escapes one (\\uD800 to \\uDFFF;
+# Parsed JSON holds a UTF-16 surrogate only where its text escapes one (\uD800 to \uDFFF;
 # strict UTF-8 decoding refuses them as raw bytes): only then are its strings walked, not for
 # every escaped letter, as json.dumps writes each non-ASCII one.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")

@@ -377,3 +377,11 @@ SELECT (SELECT count(DISTINCT slot) FROM ticket_counts WHERE tickets <> 0) AS ti
 -- name: hold_new_clients!
 -- Until the transaction ends, nobody adds a client (reading them goes on).
 LOCK TABLE clients IN SHARE MODE;
+
+-- name: tickets_row_estimate$
+-- The planner's row count of tickets (what a search's estimate is made with).
+SELECT reltuples FROM pg_class WHERE oid = 'tickets'::regclass;
+
+-- name: newest_ticket_ids
+-- The ids of the newest `limit` tickets, newest first.
+SELECT id FROM tickets ORDER BY created_at DESC, id DESC LIMIT :limit;
