@@ -7,10 +7,19 @@ from typing import Any
 
 import pytest
 
+from crm.app_keys import POOL
 from crm.models import Role, TicketStatus
 from crm.rules import transition_error
 from tests.api import Api
-from tests.factories import check, make_ticket, make_user, new_client, user_and_token
+from tests.factories import (
+    CHECKS,
+    check,
+    make_ticket,
+    make_user,
+    new_client,
+    until_waiting,
+    user_and_token,
+)
 
 STATUSES = [s.value for s in TicketStatus]
 ADMIN_ALLOWED = {
@@ -230,6 +239,29 @@ async def test_two_concurrent_moves_from_the_same_status_exactly_one_wins(
         )
         assert sorted(r.status for r in replies) == [200, 409]
         assert [e["kind"] for e in await _events(api, ticket)] == ["status_changed"]
+
+
+async def test_a_status_change_writes_the_shared_counters_after_its_notifications(
+    api: Api, admin_token: str
+) -> None:
+    """A change holds the counter rows it writes (the ticket counters, the day's report counts,
+    each shared by every writer of its slot) until it commits, so it writes them last: after
+    its notifications, which here cannot be queued until the test lets them. Meanwhile the
+    change must not have written to those tables yet; then it goes through as usual."""
+    ticket = await make_ticket(api, client_id=await new_client(api))
+    async with api.app[POOL].acquire() as conn, conn.transaction():
+        await CHECKS["hold_new_notifications"](conn)
+        change = asyncio.create_task(
+            api.patch(f"/tickets/{ticket}", {"status": "in_progress"}, token=admin_token)
+        )
+        await until_waiting(api, 1)
+        written = await check(api, "shared_tables_written_by_waiters")
+    reply = await change
+    assert written == 0
+    assert (reply.status, reply.body["status"]) == (200, "in_progress")
+    assert [e["kind"] for e in await _events(api, ticket)] == ["status_changed"]
+    totals = await check(api, "kept_ticket_totals")
+    assert {row["status"]: row["tickets"] for row in totals} == {"in_progress": 1}
 
 
 async def test_admin_creates_an_assigned_ticket_and_workers_cannot(

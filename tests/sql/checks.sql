@@ -385,3 +385,18 @@ SELECT reltuples FROM pg_class WHERE oid = 'tickets'::regclass;
 -- name: newest_ticket_ids
 -- The ids of the newest `limit` tickets, newest first.
 SELECT id FROM tickets ORDER BY created_at DESC, id DESC LIMIT :limit;
+
+-- name: hold_new_notifications!
+-- Until the transaction ends, nobody queues a notification (reading them goes on).
+LOCK TABLE outbox IN SHARE MODE;
+
+-- name: shared_tables_written_by_waiters$
+-- How many of the tables whose rows every writer shares (the ticket counters, the day's report
+-- counts) sessions now waiting on a lock have written to in their transaction.
+SELECT count(*)
+FROM pg_locks AS held
+WHERE held.granted
+  AND held.mode = 'RowExclusiveLock'
+  AND held.relation IN ('ticket_counts'::regclass, 'ticket_totals'::regclass,
+                        'report_daily_counts'::regclass)
+  AND held.pid IN (SELECT waiting.pid FROM pg_locks AS waiting WHERE NOT waiting.granted);
