@@ -19,7 +19,7 @@ from crm.queries import load_queries
 CACHE = Path(__file__).resolve().parents[2] / ".bench"
 BENCH_SQL = load_queries(Path(__file__).parent)
 # Enough tickets that no run of the PATCH scenario (ours or its ceiling) touches one twice.
-TOGGLED = 50_000
+TOGGLED = 60_000
 
 
 @attrs.frozen

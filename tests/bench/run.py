@@ -17,7 +17,7 @@ from tests.bench import data, load, processes, report
 from tests.bench.ceiling import encode_args
 from tests.bench.load import Call, Result
 from tests.bench.prepare import bodies, prepare
-from tests.bench.scenarios import Scenario, reads, writes
+from tests.bench.scenarios import WARM_UP_RUNS, Scenario, reads, writes
 from tests.demo_queries import QUERIES
 
 # The parameters a rotating scenario varies from call to call.
@@ -141,7 +141,7 @@ def _compare(
     # gets its own half.
     ours_calls = _halves(s.calls) if s.ceiling else [s.calls, s.calls]
     if s.warm_up:
-        load.wrk(ceiling_base, s.warm_up, None, seconds)
+        load.wrk(ceiling_base, s.warm_up, None, WARM_UP_RUNS * seconds)
     first = meter.wrk(base, pid, ours_calls[0], s.token, half)
     found: dict[str, list[Result]] = {c: [] for c in columns}
     for n, column in enumerate([*columns, *reversed(columns)]):
