@@ -8,7 +8,7 @@
 --   notifications from it, and only then updates the ticket and adds the history row, just
 --   before commit. The answer and the notifications are the same.
 -- - queue_ticket_row wrote the e-mail and the webhook calls of an event in two INSERTs (two
---   executor runs on a table with three indexes and three checks); now in one, in the same
+--   executor runs on a table with four indexes and three checks); now in one, in the same
 --   order (the e-mails first).
 -- depends: 0026.rows_read_once
 
