@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crm.app_keys import POOL
+from crm.models import TicketStatus
 from tests.api import Api
 from tests.factories import CHECKS, admin_token, check, make_ticket, new_client, user_and_token
 
@@ -175,3 +176,22 @@ async def test_one_connections_writes_spread_over_the_counter_slots(api: Api) ->
     kept = [tuple(row) for row in await check(api, "kept_ticket_counts")]
     assert kept == [tuple(row) for row in await check(api, "real_ticket_counts")]
     assert kept == [("new", None, 3)]
+
+
+async def test_a_users_counter_slots_are_made_with_them_and_stay_on_their_pages(api: Api) -> None:
+    """A user's 16 counter slots of every status are made with the user, together (migration
+    0028); later writes, each in its own transaction's slot, only update them. So a worker's
+    total (their list's and their counts') reads the same few pages however many transactions
+    have changed their tickets, and the counts stay right."""
+    worker, token = await user_and_token(api, "w@example.com")
+    made = dict(await check(api, "counter_rows_of", assignee_id=worker["id"]))
+    assert made["rows"] == 16 * len(TicketStatus)
+    assert made["pages"] <= 3
+    client = await new_client(api)
+    for n in range(8):
+        ticket = await make_ticket(api, client_id=client, assignee_id=worker["id"], title=f"t{n}")
+        reply = await api.patch(f"/tickets/{ticket}", {"status": "in_progress"}, token=token)
+        assert reply.status == 200
+    assert dict(await check(api, "counter_rows_of", assignee_id=worker["id"])) == made
+    kept = [tuple(row) for row in await check(api, "kept_ticket_counts")]
+    assert kept == [("in_progress", worker["id"], 8)]

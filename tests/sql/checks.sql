@@ -400,3 +400,9 @@ WHERE held.granted
   AND held.relation IN ('ticket_counts'::regclass, 'ticket_totals'::regclass,
                         'report_daily_counts'::regclass)
   AND held.pid IN (SELECT waiting.pid FROM pg_locks AS waiting WHERE NOT waiting.granted);
+
+-- name: counter_rows_of^
+-- How many ticket_counts rows one assignee has, and on how many pages of the table.
+SELECT count(*) AS rows, count(DISTINCT (ctid::text::point)[0]) AS pages
+FROM ticket_counts
+WHERE assignee_id = :assignee_id;
