@@ -80,6 +80,16 @@ async def wal_position(url: str) -> int:
     return position
 
 
+async def checkpoint(url: str) -> None:
+    """Write out everything changed so far: PostgreSQL's next timed checkpoint is then a whole
+    interval (5 minutes) away."""
+    conn = await asyncpg.connect(url)
+    try:
+        await BENCH_SQL.bench_checkpoint(conn)
+    finally:
+        await conn.close()
+
+
 async def reset(url: str, size: Size) -> list[int]:
     """Undo earlier runs' writes; return the tickets the PATCH scenario toggles."""
     conn = await asyncpg.connect(url)

@@ -141,6 +141,10 @@ def _compare(
     # gets its own half.
     ours_calls = _halves(s.calls) if s.ceiling else [s.calls, s.calls]
     if s.warm_up:
+        # A write starts after a checkpoint of its own: the timed one, five minutes after the
+        # reset's, fell inside the writes' runs (the reads take about that long) and stalled
+        # whichever run it met (p99 184 ms, 12 kB of WAL a public request at 13:01).
+        asyncio.run(data.checkpoint(meter.url))
         load.wrk(ceiling_base, s.warm_up, None, WARM_UP_RUNS * seconds)
     first = meter.wrk(base, pid, ours_calls[0], s.token, half)
     found: dict[str, list[Result]] = {c: [] for c in columns}
