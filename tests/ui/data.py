@@ -63,7 +63,6 @@ def days_from_now(days: int) -> str:
 def log_in(page: Any, email: str) -> None:
     """Log in through the login page, as a person would."""
     page.goto("/ui/login")
-    page.locator("html.ready").wait_for(state="attached")  # its script has started the form
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
