@@ -1,6 +1,6 @@
 -- Undo 0027: queue_ticket_row writes its e-mails and its webhook calls in two statements again,
 -- and a status change updates the ticket and adds its history before it queues its
--- notifications (both as 0026 left them).
+-- notifications (both as 0026 left them); the payload is made inside queue_ticket_row again.
 CREATE OR REPLACE FUNCTION queue_ticket_row(p_event_type text, p_ticket tickets,
                                             p_client clients, p_assignee users,
                                             p_audience text, p_extra jsonb)
@@ -133,3 +133,5 @@ BEGIN
     RETURN NEXT;
 END;
 $$;
+
+DROP FUNCTION ticket_payload(tickets, clients, users);

@@ -6,8 +6,9 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import attrs
@@ -60,46 +61,44 @@ def sample_ids(size: Size) -> list[int]:
     return list(range(step, size.tickets + 1, step))
 
 
-async def tracking_tokens(url: str, ids: list[int]) -> list[str]:
-    """The tracking tokens of tickets `ids`, in that order."""
+@contextlib.asynccontextmanager
+async def _connected(url: str) -> AsyncIterator[Any]:
+    """A connection of its own to the bench database, closed after the block."""
     conn = await asyncpg.connect(url)
     try:
-        rows = await BENCH_SQL.bench_tracking_tokens(conn, ids=ids)
+        yield conn
     finally:
         await conn.close()
+
+
+async def tracking_tokens(url: str, ids: list[int]) -> list[str]:
+    """The tracking tokens of tickets `ids`, in that order."""
+    async with _connected(url) as conn:
+        rows = await BENCH_SQL.bench_tracking_tokens(conn, ids=ids)
     return [row["tracking_token"] for row in rows]
 
 
 async def wal_position(url: str) -> int:
     """How many bytes of WAL the server has written since it was made."""
-    conn = await asyncpg.connect(url)
-    try:
+    async with _connected(url) as conn:
         position: int = await BENCH_SQL.bench_wal_position(conn)
-    finally:
-        await conn.close()
     return position
 
 
 async def checkpoint(url: str) -> None:
     """Write out everything changed so far: PostgreSQL's next timed checkpoint is then a whole
     interval (5 minutes) away."""
-    conn = await asyncpg.connect(url)
-    try:
+    async with _connected(url) as conn:
         await BENCH_SQL.bench_checkpoint(conn)
-    finally:
-        await conn.close()
 
 
 async def reset(url: str, size: Size) -> list[int]:
     """Undo earlier runs' writes; return the tickets the PATCH scenario toggles."""
-    conn = await asyncpg.connect(url)
-    try:
+    async with _connected(url) as conn:
         await BENCH_SQL.bench_reset(conn, demo_tickets=size.tickets)
         await BENCH_SQL.bench_reset_clients(conn, demo_clients=size.clients)
         await BENCH_SQL.bench_reset_outbox(conn)
         rows = await BENCH_SQL.bench_toggle_set(conn, count=min(TOGGLED, size.tickets // 4))
         await BENCH_SQL.bench_vacuum(conn)
         await BENCH_SQL.bench_checkpoint(conn)
-    finally:
-        await conn.close()
     return [row["id"] for row in rows]
