@@ -21,7 +21,7 @@ from crm.app_keys import (
 from crm.auth import confirm_before_refusing
 from crm.availability import BoundedPool, DatabaseState
 from crm.errors import error_middleware
-from crm.http.headers import on_prepare, preflight_middleware
+from crm.http.headers import preflight_middleware, response_hook
 from crm.http.proxy import forwarded_middleware
 from crm.notify.wake import wake_middleware, waker_ctx
 from crm.passwords import Passwords
@@ -37,17 +37,17 @@ def create_app(settings: Settings) -> web.Application:
         raise ValueError(
             "create_app needs settings.database_url (the CLI supplies the embedded one)"
         )
-    app = web.Application(
-        client_max_size=settings.max_body_bytes,
-        middlewares=[
-            forwarded_middleware,
-            error_middleware,
-            preflight_middleware,
-            confirm_before_refusing,
-            wake_middleware,
-        ],
-    )
-    app.on_response_prepare.append(on_prepare)
+    # Every request passes each middleware: the two that only act when configured are left
+    # out when they are not.
+    middlewares = [
+        *([forwarded_middleware] if settings.trusted_proxies else []),
+        error_middleware,
+        *([preflight_middleware] if settings.cors_origins else []),
+        confirm_before_refusing,
+        wake_middleware,
+    ]
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=middlewares)
+    app.on_response_prepare.append(response_hook(settings))
     app[SETTINGS] = settings
     app[CURSOR_SECRET] = hashlib.sha256(b"cursor:" + settings.jwt_secret.encode()).digest()
     app[QUERIES] = load_queries()

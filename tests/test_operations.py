@@ -14,12 +14,14 @@ from typing import Any
 import aiohttp
 import attrs
 import pytest
+import yarl
 
 from crm.access_log import (
     ACCESS_MESSAGE,
     JsonFormatter,
     LineHandler,
     TextFormatter,
+    access_message,
     configure_logging,
 )
 from crm.handlers.docs import DOCS_POLICY
@@ -150,6 +152,7 @@ def test_an_access_line_without_a_record_reads_as_the_record_would(
     record.http = fields
     record.created, record.msecs = 1_700_000_000.25, 250.0
     message = ACCESS_MESSAGE % fields
+    assert access_message(fields, "1.5") == message
     assert formatter.info_line(record.created, "crm.access", message, fields) == formatter.format(
         record
     )
@@ -190,6 +193,36 @@ async def test_the_served_access_log_writes_its_lines_to_stderr(
         assert (line["request_id"], line["user_id"]) == ("req-7", user["id"])
         assert line["message"].startswith("GET /auth/me 200 ")
     assert token not in written.getvalue() and PASSWORD not in written.getvalue()
+
+
+async def test_the_served_access_log_masks_a_tracking_token_however_its_path_is_written(
+    settings: Settings,
+) -> None:
+    """The line is made from the raw path when nothing in it can decode: a token's path spelled
+    with an escape still reaches its route, and its line is still masked."""
+    configure_logging("text")
+    handler = logging.getLogger().handlers[0]
+    written = io.StringIO()
+    handler.setStream(written)  # type: ignore[attr-defined]
+    async with served(settings) as (_, port), aiohttp.ClientSession() as http:
+        base = f"http://127.0.0.1:{port}"
+        async with http.post(f"{base}/tickets/public", json=PUBLIC) as response:
+            tracking = (await response.json())["tracking_token"]
+        paths = [
+            f"/tickets/public/{tracking}",
+            f"/%74ickets/public/{tracking}",
+            f"/ui/track/{tracking}",
+            f"/ui/%74rack/{tracking}",
+        ]
+        statuses = []
+        for path in paths:
+            async with http.get(yarl.URL(base + path, encoded=True)) as response:
+                statuses.append(response.status)
+        lines = await _access_lines_within(written, 1 + len(paths), seconds=5)
+    assert statuses == [200, 200, 200, 200]
+    assert tracking not in written.getvalue()
+    assert all(" /tickets/public/*** 200 " in line for line in lines[1:3]), lines
+    assert all(" /ui/track/*** 200 " in line for line in lines[3:]), lines
 
 
 async def _access_lines_within(written: io.StringIO, count: int, seconds: float) -> list[str]:

@@ -45,11 +45,12 @@ def _first(request: web.Request, name: str) -> str:
 
 @web.middleware
 async def forwarded_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Take client address, scheme and host from a trusted proxy's headers; note them for logs."""
+    """Take client address, scheme and host from a trusted proxy's headers; note them for logs.
+    Only in the app when TRUSTED_PROXIES names some (without, nobody's headers are believed)."""
     facts = RequestFacts(remote=request.remote)
     request[FACTS] = facts  # its clones share this object, so the access log sees what they add
     networks = request.app[SETTINGS].trusted_proxies
-    if networks and _trusted(request.remote, networks):
+    if _trusted(request.remote, networks):
         changes: dict[str, str] = {}
         chain = [
             hop
