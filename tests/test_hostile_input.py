@@ -213,6 +213,27 @@ async def test_json_sent_as_another_type_is_415(api: Api, content_type: str) -> 
     await _nothing_stored(api)
 
 
+@pytest.mark.parametrize(
+    ("content_type", "status"),
+    [
+        ("application/json", 201),
+        ("application/json;charset=UTF-8", 201),
+        ("Application/JSON; Charset=utf-8", 201),
+        ("application/json ; charset=utf-8", 201),
+        ("application/jsonx", 415),
+        ("application/json-seq", 415),
+    ],
+)
+async def test_json_is_known_however_its_type_is_spelled(
+    api: Api, content_type: str, status: int
+) -> None:
+    raw = b'{"title": "Washer", "client": {"phone": "+380671112233"}}'
+    reply = await api.post("/tickets/public", data=raw, headers={"Content-Type": content_type})
+    assert reply.status == status
+    stored = dict(await check(api, "count_rows"))
+    assert (stored["tickets"], stored["events"]) == ((1, 1) if status == 201 else (0, 0))
+
+
 async def test_problem_json_is_json_enough(api: Api) -> None:
     raw = b'{"title": "Washer", "client": {"phone": "+380671112233"}}'
     headers = {"Content-Type": "application/merge-patch+json; charset=utf-8"}
