@@ -128,6 +128,34 @@ async def test_status_change_emails_the_customer_with_both_statuses(
     assert event["ticket"] == changed.body
 
 
+async def test_nobody_to_tell_queues_nothing_and_a_webhook_still_hears_of_it(napi: Api) -> None:
+    """A customer who left only a phone, with no webhook taking the event, has nothing queued;
+    a webhook that takes it gets its row, payload and all, until it is switched off."""
+    _, admin = await user_and_token(napi, "admin@example.com", "admin")
+    hook = await _subscribe(napi, admin, "https://hooks.example.com/crm", ["ticket.status_changed"])
+    phone_only = {"title": "Чайник", "client": {"phone": "+380671112244"}}
+    created = await napi.post("/tickets/public", phone_only)
+    assert created.status == 201
+    assert await check(napi, "outbox_rows") == []
+    path = f"/tickets/{created.body['id']}"
+    changed = await napi.patch(path, {"status": "in_progress"}, token=admin)
+    assert changed.status == 200
+    [row] = await check(napi, "outbox_rows")
+    assert (row["channel"], row["recipient"], row["webhook_id"], row["event_type"]) == (
+        "webhook",
+        None,
+        hook["id"],
+        "ticket.status_changed",
+    )
+    assert row["payload"]["previous_status"] == "new"
+    assert row["payload"]["ticket"]["status"] == "in_progress"
+    assert row["payload"]["ticket"]["contact"]["phone"] == "+380671112244"
+    off = await napi.patch(f"/webhooks/{hook['id']}", {"active": False}, token=admin)
+    assert off.status == 200
+    assert (await napi.patch(path, {"status": "done"}, token=admin)).status == 200
+    assert len(await check(napi, "outbox_rows")) == 1
+
+
 async def test_assignment_emails_the_worker(
     napi: Api, deliverer: Deliverer, mailbox: tuple[Mailbox, str], receiver: Receiver
 ) -> None:
