@@ -234,6 +234,27 @@ async def test_json_is_known_however_its_type_is_spelled(
     assert (stored["tickets"], stored["events"]) == ((1, 1) if status == 201 else (0, 0))
 
 
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("18446744073709551616", "must be a positive whole number (a database id)"),
+        ("9223372036854775808", "must be a positive whole number (a database id)"),
+        ("-99999999999999999999", "must be a positive whole number (a database id)"),
+        ("1e400", "must be an integer"),
+        ("NaN", "must be an integer"),
+        ("1.0", "must be an integer"),
+    ],
+)
+async def test_a_number_in_a_body_is_read_as_written(api: Api, number: str, message: str) -> None:
+    """However the body is parsed, an integer past 64 bits stays an integer (and is refused as
+    an id, not as a float), and what only Python's reader takes (NaN, 1e400) reads as before."""
+    _, token = await admin_token(api)
+    raw = b'{"title": "Washer", "client_id": ' + number.encode() + b"}"
+    headers = {"Content-Type": "application/json"}
+    reply = await api.post("/tickets", data=raw, headers=headers, token=token)
+    assert problem(reply, 422)["errors"] == [{"field": "client_id", "message": message}]
+
+
 async def test_problem_json_is_json_enough(api: Api) -> None:
     raw = b'{"title": "Washer", "client": {"phone": "+380671112233"}}'
     headers = {"Content-Type": "application/merge-patch+json; charset=utf-8"}

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import attrs
+import orjson
 from aiohttp import hdrs, web
 from aiohttp.http_exceptions import ContentEncodingError
 from aiohttp.web_protocol import RequestPayloadError
@@ -63,6 +64,25 @@ def path_id(request: web.Request, what: str, name: str = "id") -> int:
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
+# orjson reads the JSON that json.loads reads, to the same values, at a fraction of the cost
+# (the bench's public request: 29k instructions to parse and check, 7k, 14k with the walk below).
+# What it refuses (lone surrogates, NaN, 1e400, nesting past 1024) json.loads then reads or
+# refuses as it always has. It reads an integer beyond 64 bits as a float, though, and no field
+# of ours is a float: a body holding one is read again by json.loads.
+def _holds_float(data: Any) -> bool:
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        kind = type(value)
+        if kind is float:
+            return True
+        if kind is dict:
+            pending.extend(value.values())
+        elif kind is list:
+            pending.extend(value)
+    return False
+
+
 async def read_json(request: web.Request) -> Any:
     """The parsed JSON body, or a 400, 408 or 415 problem saying why it could not be read."""
     raw = await _read_raw(request)
@@ -70,6 +90,13 @@ async def read_json(request: web.Request) -> Any:
         raise Problem(400, "The body is empty; send a JSON object.")
     if not is_json(_media_type(request)):
         raise Problem(415, "Send the body as JSON, with Content-Type: application/json.")
+    try:
+        fast = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass  # json.loads says why, as it always has
+    else:
+        if not _holds_float(fast):
+            return fast
     try:
         data = json.loads(raw.decode("utf-8"))  # strict UTF-8: no lone surrogates as raw bytes
     except RecursionError:
