@@ -60,20 +60,19 @@ def masked_target(request: BaseRequest) -> str:
     return path + "?" + "&".join(pairs)
 
 
-# The access line's message; its fields also go to JSON lines as they are.
-ACCESS_MESSAGE = (
-    "%(method)s %(path)s %(status)s %(duration_ms)sms request=%(request_id)s "
-    "user=%(user_id)s remote=%(remote)s"
-)
-
-
 def access_message(fields: dict[str, Any], duration_text: str) -> str:
-    """ACCESS_MESSAGE % fields, with the duration as `duration_text`: an f-string, as %-format's
-    look-ups and the float's repr were a quarter of the line's cost."""
+    """The access line's message of `fields`, the duration written as `duration_text`. Made with
+    an f-string: %-format's look-ups and the float's repr were a quarter of the line's cost."""
     return (
         f"{fields['method']} {fields['path']} {fields['status']} {duration_text}ms "
         f"request={fields['request_id']} user={fields['user_id']} remote={fields['remote']}"
     )
+
+
+# The same message as a %-format of the fields, for a LogRecord; its fields also go to JSON lines
+# as they are.
+_NAMED = ("method", "path", "status", "request_id", "user_id", "remote")
+ACCESS_MESSAGE = access_message({name: f"%({name})s" for name in _NAMED}, "%(duration_ms)s")
 
 
 class AccessLog(AbstractAccessLogger):
@@ -181,23 +180,21 @@ class TextFormatter(logging.Formatter):
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         if datefmt is not None:
             return super().formatTime(record, datefmt)
-        return self._clock(record.created, int(record.msecs))
+        return f"{self._second_text_of(int(record.created))},{int(record.msecs):03d}"
 
-    def _clock(self, created: float, msecs: int) -> str:
+    def _second_text_of(self, second: int) -> str:
         # Every request logs a line; formatting the same second's local time again for each
         # was a measurable share of the line's cost. The text is Formatter's default one.
-        second = int(created)
         if second != self._second:
             self._second_text = time.strftime("%Y-%m-%d %H:%M:%S", self.converter(second))
             self._second = second
-        return f"{self._second_text},{msecs:03d}"
+        return self._second_text
 
     def info_line(self, created: float, name: str, message: str, http: dict[str, Any]) -> str:
         """What format() makes of an INFO record of logger `name` created at `created`."""
         second = int(created)
-        if second != self._second:
-            self._clock(created, 0)  # this second's text, made once
-        return f"{self._second_text},{int((created - second) * 1000):03d} INFO {name}: {message}"
+        msecs = int((created - second) * 1000)
+        return f"{self._second_text_of(second)},{msecs:03d} INFO {name}: {message}"
 
 
 class JsonFormatter(logging.Formatter):

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from crm import limits
 from crm.app_keys import POOL, QUERIES
-from crm.convert import json_dumps, structure
+from crm.convert import dump, structure
 from crm.errors import FieldError, Problem, ValidationFailed, not_found
 from crm.http.requests import read_body, read_json
 from crm.http.responses import as_dict, json_response, location
@@ -99,7 +99,7 @@ async def create_public_ticket(request: web.Request) -> web.Response:
                     key=key,
                     request_hash=digest,
                     response_status=201,
-                    response_body=json.loads(json_dumps(created)),
+                    response_body=dump(created),
                     ticket_id=row["id"],
                 )
     await limits.public_ticket_counted(request, row["retry_after"])

@@ -352,11 +352,11 @@ def _status_alone(data: Any) -> TicketStatus | None:
     ours: the generic patch reader cost 26k instructions for this one field. Anything else goes
     through that reader, and its error messages."""
     if type(data) is dict and len(data) == 1 and type(value := data.get("status")) is str:
-        return TICKET_STATUSES.get(value)
+        try:
+            return TicketStatus(value)
+        except ValueError:
+            return None
     return None
-
-
-TICKET_STATUSES = {status.value: status for status in TicketStatus}
 
 
 def _given_keys(data: Any, name: str) -> frozenset[str]:
