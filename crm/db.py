@@ -128,6 +128,14 @@ async def _reset_connection(conn: Any) -> None:
     return None
 
 
+# What a session of the pool for kept plans plans with: once for any values (generic plans), at
+# the page cost every function that keeps its plans sets for its own statements (the data is
+# cached), so a statement of that pool plans as it would inside one.
+KEPT_PLANS = {"plan_cache_mode": "force_generic_plan", "random_page_cost": "1.1"}
+# And the other pool's: each call planned for its values.
+CUSTOM_PLANS = {"plan_cache_mode": "force_custom_plan"}
+
+
 async def create_pool(url: str, settings: Settings, *, kept_plans: bool = False) -> Any:
     """One asyncpg pool with the settings' sizes; UTC sessions so times come back in UTC.
 
@@ -152,7 +160,7 @@ async def create_pool(url: str, settings: Settings, *, kept_plans: bool = False)
         server_settings={
             "timezone": "UTC",
             "application_name": "crm",
-            "plan_cache_mode": "force_generic_plan" if kept_plans else "force_custom_plan",
+            **(KEPT_PLANS if kept_plans else CUSTOM_PLANS),
             # The server stops a runaway statement itself too, freeing its locks.
             "statement_timeout": str(int(settings.db_statement_timeout * 1000)),
         },

@@ -72,10 +72,16 @@ def newest_params(**given: Any) -> dict[str, Any]:
 
 
 def newest_sql(**given: Any) -> tuple[str, list[Any]]:
-    """list_newest_tickets as GET /tickets runs it: no filter but one status and the assignee;
-    list_newest_search with `search`, as GET /tickets?q= runs it for title words."""
+    """list_newest_tickets as GET /tickets runs it: no filter but one status and the assignee
+    (list_newest_assigned for an assignee's first page or a cursor's); list_newest_search with
+    `search`, as GET /tickets?q= runs it for title words."""
     params = newest_params(**given)
-    query = QUERIES["list_newest_search" if "search" in params else "list_newest_tickets"]
+    if "search" in params:
+        query = QUERIES["list_newest_search"]
+    elif params["assignee_id"] is not None and params["offset"] == 0:
+        query = QUERIES["list_newest_assigned"]
+    else:
+        query = QUERIES["list_newest_tickets"]
     return query.sql, [params[name] for name in query.params]
 
 

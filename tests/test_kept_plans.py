@@ -113,6 +113,60 @@ async def test_newest_tickets_answer_as_list_tickets(api: Api) -> None:
     assert [(r["id"], r["caller_passed"]) for r in kept] == [(None, False)]
 
 
+async def _assigned(api: Api, caller: dict[str, Any], **page: Any) -> list[Any]:
+    """list_newest_assigned's rows for the page (an assignee's, by cursor), as dicts."""
+    paging = {**NEWEST.params(page.pop("after", NEWEST.start)), "status": None, **page}
+    del paging["sort"]
+    rows = await api.app[QUERIES].list_newest_assigned(api.app[POOL], **paging, **caller)
+    return [dict(r) for r in rows]
+
+
+async def test_an_assignees_list_answers_as_list_tickets(api: Api) -> None:
+    """A worker's own list, first page or a cursor's, one status or all, runs its own statement:
+    rows, totals, the empty page's row and a refused caller's row as the general statement's."""
+    worker, _ = await user_and_token(api, "assigned@example.com")
+    other, _ = await user_and_token(api, "other@example.com")
+    idle, _ = await user_and_token(api, "idle@example.com")
+    client = await new_client(api)
+    statuses = ["new", "in_progress", "done", "canceled"]
+    owners = [worker["id"], other["id"], worker["id"]]
+    tickets = [await make_ticket(api, client, owners[n % 3], statuses[n % 4]) for n in range(27)]
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    await _created_in_steps(api, tickets, start, 2)
+    caller = await _as_remembered(api, worker)
+    middle = (micros(start + timedelta(minutes=6)), tickets[12])
+    pages: list[dict[str, Any]] = [
+        {"assignee_id": worker["id"], "limit": 21},
+        {"assignee_id": worker["id"], "limit": 5},
+        {"assignee_id": worker["id"], "limit": 4, "after": middle},
+        {"assignee_id": worker["id"], "limit": 21, "status": "new"},
+        {"assignee_id": worker["id"], "limit": 3, "status": "done", "after": middle},
+        # No ticket of theirs, none past the first: one row of nulls carrying the total.
+        {"assignee_id": idle["id"], "limit": 21},
+        {"assignee_id": worker["id"], "limit": 21, "after": (micros(start), tickets[0])},
+    ]
+    for page in pages:
+        general, kept = await _both(api, caller, offset=0, **page)
+        assert await _assigned(api, caller, **page) == general == kept, page
+    mine = await _assigned(api, caller, assignee_id=worker["id"], limit=21)
+    assert [row["id"] for row in mine] == sorted(
+        (t for n, t in enumerate(tickets) if n % 3 != 1),
+        key=lambda t: (tickets.index(t) // 2, t),
+        reverse=True,
+    )
+    assert {(row["total"], row["assignee_email"]) for row in mine} == {(18, "assigned@example.com")}
+    empty = await _assigned(api, caller, assignee_id=idle["id"], limit=21)
+    assert [(r["id"], r["total"], r["caller_passed"], r["assignee_email"]) for r in empty] == [
+        (None, 0, True, None)
+    ]
+    # A stale token version: one row saying the caller did not pass, and nothing of theirs.
+    stale = {**caller, "caller_version": caller["caller_version"] + 1}
+    refused = await _assigned(api, stale, assignee_id=worker["id"], limit=21)
+    general, _ = await _both(api, stale, assignee_id=worker["id"], limit=21, offset=0)
+    assert refused == general
+    assert [(r["id"], r["total"], r["caller_passed"]) for r in refused] == [(None, None, False)]
+
+
 async def test_newest_search_answers_as_list_tickets(api: Api) -> None:
     admin, _ = await admin_token(api)
     worker, _ = await user_and_token(api, "searcher@example.com")

@@ -107,6 +107,7 @@ def test_only_statements_whose_plan_depends_on_no_value_keep_it() -> None:
         "get_ticket",
         "get_user_for_auth",
         "list_comments",
+        "list_newest_assigned",
         "list_newest_search",
         "list_newest_tickets",
     }

@@ -129,12 +129,16 @@ KEPT: dict[str, tuple[str, dict[str, Any]]] = {
     "newest, first page": ("list_newest_tickets", newest_params()),
     "newest, deep page": ("list_newest_tickets", newest_params(after=MIDDLE)),
     "newest, a worker's": (
-        "list_newest_tickets",
+        "list_newest_assigned",
         newest_params(assignee_id=WORKER, **AS_WORKER),
     ),
     "newest, a worker's, deep": (
-        "list_newest_tickets",
+        "list_newest_assigned",
         newest_params(assignee_id=WORKER, after=MIDDLE),
+    ),
+    "newest, a worker's, page 3": (
+        "list_newest_tickets",
+        newest_params(assignee_id=WORKER, offset=40),
     ),
     "newest, one status": ("list_newest_tickets", newest_params(status="new")),
     "newest, a rare status, deep": (
@@ -142,7 +146,7 @@ KEPT: dict[str, tuple[str, dict[str, Any]]] = {
         newest_params(status="canceled", after=MIDDLE),
     ),
     "newest, a worker's open": (
-        "list_newest_tickets",
+        "list_newest_assigned",
         newest_params(status="in_progress", assignee_id=WORKER),
     ),
     # Searches: each step planned with the call's words (a common word walks the newest-first
@@ -261,7 +265,8 @@ async def _nested_plans(
         if "plan:" in message.message:
             plans.append(json.loads(message.message.split("plan:", 1)[1]))
 
-    conn = await asyncpg.connect(url, server_settings={"plan_cache_mode": "force_custom_plan"})
+    # Planned as the pool for kept plans plans them.
+    conn = await asyncpg.connect(url, server_settings=db.KEPT_PLANS)
     conn.add_log_listener(logged)
     try:
         await conn.execute("LOAD 'auto_explain'")
@@ -316,7 +321,7 @@ async def test_reads_on_kept_plans_find_their_caller_by_key(plans_url: str, name
 async def test_a_workers_list_reads_the_assignee_once(plans_url: str) -> None:
     """Every row of a worker's list has the same assignee: one read of their e-mail a page, not
     one a row (the caller check is the other read of users)."""
-    query = QUERIES["list_newest_tickets"]
+    query = QUERIES["list_newest_assigned"]
     params = newest_params(assignee_id=WORKER, **AS_WORKER)
     nodes = await _nested_plans(
         plans_url, query.sql, [params[p] for p in query.params], analyze=True

@@ -13,6 +13,7 @@ from tests.api import Api
 TICKET_QUERIES = [
     "list_tickets",
     "list_newest_tickets",
+    "list_newest_assigned",
     "list_newest_search",
     "get_ticket",
     "change_ticket_status",

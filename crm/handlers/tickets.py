@@ -185,7 +185,8 @@ async def _list(
     scope = "tickets" if client_id is None else "client_tickets"
     page = page_request(query, app[CURSOR_SECRET], scope, filters, orders.TICKETS)
     # The commonest lists (newest first: all, one status, one assignee's, a title search) run on
-    # kept plans, without planning the general statement for each call.
+    # kept plans, without planning the general statement for each call; an assignee's list
+    # (every worker's own) by a statement of its own but for page numbers.
     kept = _kept_params(filters, page)
     if kept is None:
         rows = await app[QUERIES].list_tickets(
@@ -193,6 +194,9 @@ async def _list(
         )
     elif "search" in kept:
         rows = await _newest_search(app, kept, read)
+    elif kept["assignee_id"] is not None and kept["offset"] == 0:
+        del kept["offset"]
+        rows = await app[QUERIES].list_newest_assigned(app[READ_POOL], **kept, **read.params())
     else:
         rows = await app[QUERIES].list_newest_tickets(app[READ_POOL], **kept, **read.params())
     admitted(request, rows[0])
