@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -68,23 +69,24 @@ class Call:
     body: str = ""
 
 
-def _add(first: N | None, second: N | None) -> N | None:
-    return None if first is None or second is None else first + second
+def _total(values: list[N | None]) -> N | None:
+    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
 
 
-def merge(first: Result, second: Result) -> Result:
-    """Two equal-length runs as one: mean rate and p50, the worse p99, every error."""
-    p50 = (first.p50_ms or 0) + (second.p50_ms or 0)
+def merge(*runs: Result, p99: Callable[[list[float]], float] = max) -> Result:
+    """Equal-length runs as one: mean rate and p50, every error and CPU second, and their p99s
+    taken as `p99` takes them (the worst, unless told)."""
+    n = len(runs)
     return Result(
-        rps=(first.rps + second.rps) / 2,
-        p50_ms=p50 / 2,
-        p99_ms=max(first.p99_ms or 0, second.p99_ms or 0),
-        non_2xx=first.non_2xx + second.non_2xx,
-        socket_errors=first.socket_errors + second.socket_errors,
-        requests=first.requests + second.requests,
-        server_cpu_s=_add(first.server_cpu_s, second.server_cpu_s),
-        pg_cpu_s=_add(first.pg_cpu_s, second.pg_cpu_s),
-        wal_bytes=_add(first.wal_bytes, second.wal_bytes),
+        rps=sum(r.rps for r in runs) / n,
+        p50_ms=sum(r.p50_ms or 0 for r in runs) / n,
+        p99_ms=p99([r.p99_ms or 0 for r in runs]),
+        non_2xx=sum(r.non_2xx for r in runs),
+        socket_errors=sum(r.socket_errors for r in runs),
+        requests=sum(r.requests for r in runs),
+        server_cpu_s=_total([r.server_cpu_s for r in runs]),
+        pg_cpu_s=_total([r.pg_cpu_s for r in runs]),
+        wal_bytes=_total([r.wal_bytes for r in runs]),
     )
 
 

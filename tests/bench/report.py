@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import time
 
 from tests.bench.load import Result
@@ -17,13 +18,17 @@ HEADER = (
 )
 LEGEND = (
     "req/s, p50/p99 ms, errors and CPU µs a request (server, PostgreSQL) are ours; /plain /bare"
-    " /http /pgb are our rate over each ceiling's, measured in the same run; 'cpu' is the"
+    " /http /pgb are our rate over each ceiling's, measured in the same run (/plain and /bare:"
+    " the median of the rounds a scenario with a target ran); 'cpu' is the"
     " plainest ceiling's CPU a request (server + PostgreSQL) over ours; 'plain srv, pg µs' is"
     " the plainest ceiling's CPU a request."
 )
 
 
-def _ratio(ours: Result, ceiling: Result | None) -> str:
+def _ratio(ours: Result, ceiling: Result | None, rounds: list[float] | None = None) -> str:
+    """Ours over the ceiling's rate: the median round's when it ran in rounds."""
+    if rounds:
+        return f"{statistics.median(rounds):.0%}"
     return f"{ours.rps / ceiling.rps:.0%}" if ceiling and ceiling.rps else "-"
 
 
@@ -39,10 +44,18 @@ def _num(value: float | None, digits: int = 0) -> str:
     return f"{value:.{digits}f}" if value is not None else "-"
 
 
-def verdict(scenario: Scenario, ours: Result, plain: Result | None, our_list: Result | None) -> str:
-    """Which targets the row misses, or 'ok' ('-' when it has none)."""
+def verdict(
+    scenario: Scenario,
+    ours: Result,
+    plain: Result | None,
+    our_list: Result | None,
+    rounds: list[float] | None = None,
+) -> str:
+    """Which targets the row misses, or 'ok' ('-' when it has none); a scenario that ran in
+    rounds is held to its median round."""
     misses = []
-    if scenario.floor and plain and ours.rps < scenario.floor * plain.rps:
+    share = statistics.median(rounds) if rounds else ours.rps / plain.rps if plain else None
+    if scenario.floor and share is not None and share < scenario.floor:
         misses.append(f"<{scenario.floor:.0%} plain")
     if scenario.of_our_list and our_list and ours.rps < scenario.of_our_list * our_list.rps:
         misses.append(f"<{scenario.of_our_list:.0%} of our list")
@@ -56,18 +69,23 @@ def verdict(scenario: Scenario, ours: Result, plain: Result | None, our_list: Re
 
 
 def row(
-    scenario: Scenario, ours: Result, ceilings: dict[str, Result], our_list: Result | None
+    scenario: Scenario,
+    ours: Result,
+    ceilings: dict[str, Result],
+    our_list: Result | None,
+    rounds: dict[str, list[float]] | None = None,
 ) -> str:
-    """One line of the table."""
+    """One line of the table (`rounds`: ours over each interleaved ceiling, one a round)."""
     plain = ceilings.get("plain")
+    rounds = rounds or {}
     return (
         f"{scenario.label:<34}{ours.rps:>7.0f}{_num(ours.p50_ms, 1):>7}{_num(ours.p99_ms, 1):>7}"
         f"{ours.non_2xx + ours.socket_errors:>7}{_num(ours.server_us):>9}{_num(ours.pg_us):>7}"
-        f"{_ratio(ours, plain):>7}{_cpu_ratio(ours, plain):>5}"
-        f"{_ratio(ours, ceilings.get('bare')):>6}"
+        f"{_ratio(ours, plain, rounds.get('plain')):>7}{_cpu_ratio(ours, plain):>5}"
+        f"{_ratio(ours, ceilings.get('bare'), rounds.get('bare')):>6}"
         f"{_ratio(ours, ceilings.get('http')):>6}{_ratio(ours, ceilings.get('pgb')):>6}"
         f"{_num(plain.server_us if plain else None):>10}{_num(plain.pg_us if plain else None):>7}"
-        f"  {verdict(scenario, ours, plain, our_list)}"
+        f"  {verdict(scenario, ours, plain, our_list, rounds.get('plain'))}"
     )
 
 

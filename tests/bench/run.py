@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import shutil
+import statistics
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -124,42 +125,66 @@ def _ceiling_calls(s: Scenario, column: str) -> list[Call]:
     return [Call("GET", f"{path}?id={i}") for i in s.rotate] or [Call("GET", path)]
 
 
-def _halves(calls: list[Call]) -> list[list[Call]]:
-    middle = len(calls) // 2
-    return [calls[:middle], calls[middle:]]
+def _parts(calls: list[Call], n: int) -> list[list[Call]]:
+    """`calls` in `n` equal parts, in order."""
+    size = len(calls) // n
+    return [calls[k * size : (k + 1) * size] for k in range(n)]
 
 
-def _compare(
-    meter: Meter, servers: Servers, s: Scenario, seconds: int
-) -> tuple[Result, dict[str, Result]]:
+@attrs.frozen
+class Compared:
+    """A scenario's runs: ours, its ceilings, and ours over each interleaved ceiling a round."""
+
+    ours: Result
+    ceilings: dict[str, Result]
+    rounds: dict[str, list[float]]
+
+    def ratio(self, column: str) -> float | None:
+        """Ours over `column`'s rate: the median of the rounds (a round's load weighs on both)."""
+        ratios = self.rounds.get(column)
+        return statistics.median(ratios) if ratios else None
+
+
+def _compare(meter: Meter, servers: Servers, s: Scenario, seconds: int, rounds: int) -> Compared:
     """Ours and its ceilings in halves, ours-bare-plain-plain-bare-ours: a change in the load
-    that other work puts on these cores during the run then weighs on all alike."""
+    that other work puts on these cores during the run then weighs on all alike. A scenario
+    with a target does this `rounds` times, and is judged by the median round."""
     (base, pid), (ceiling_base, ceiling_pid) = servers.ours, servers.ceiling
     columns = (["bare"] if s.sql else []) + (["plain"] if s.plain or s.ceiling else [])
     half = max(1, seconds // 2)
+    rounds = rounds if s.floor else 1
     # A write consumes its calls (each ticket changes once): each run, ours or its ceiling's,
-    # gets its own half.
-    ours_calls = _halves(s.calls) if s.ceiling else [s.calls, s.calls]
+    # gets its own part.
+    ours_calls = _parts(s.calls, 2 * rounds) if s.ceiling else [s.calls] * (2 * rounds)
     if s.warm_up:
         # A write starts after a checkpoint of its own: the timed one, five minutes after the
         # reset's, fell inside the writes' runs (the reads take about that long) and stalled
         # whichever run it met (p99 184 ms, 12 kB of WAL a public request at 13:01).
         asyncio.run(data.checkpoint(meter.url))
         load.wrk(ceiling_base, s.warm_up, None, WARM_UP_RUNS * seconds)
-    first = meter.wrk(base, pid, ours_calls[0], s.token, half)
+    ours: list[Result] = []
     found: dict[str, list[Result]] = {c: [] for c in columns}
-    for n, column in enumerate([*columns, *reversed(columns)]):
-        calls = _ceiling_calls(s, column)
-        if s.ceiling:
-            calls = _halves(calls)[n]
-        found[column].append(meter.wrk(ceiling_base, ceiling_pid, calls, None, half))
-    last = meter.wrk(base, pid, ours_calls[1], s.token, half)
-    ceilings = {column: load.merge(*results) for column, results in found.items()}
+    ratios: dict[str, list[float]] = {c: [] for c in columns}
+    for r in range(rounds):
+        first = meter.wrk(base, pid, ours_calls[2 * r], s.token, half)
+        runs: dict[str, list[Result]] = {c: [] for c in columns}
+        for n, column in enumerate([*columns, *reversed(columns)]):
+            calls = _ceiling_calls(s, column)
+            if s.ceiling:  # a write's one ceiling, twice a round
+                calls = _parts(calls, 2 * rounds)[2 * r + n]
+            runs[column].append(meter.wrk(ceiling_base, ceiling_pid, calls, None, half))
+        last = meter.wrk(base, pid, ours_calls[2 * r + 1], s.token, half)
+        ours.append(load.merge(first, last))
+        for column, pair in runs.items():
+            found[column].append(load.merge(*pair))
+            ratios[column].append(ours[-1].rps / found[column][-1].rps)
+    # Across rounds, the median round's p99: one stalled round is not the scenario's tail.
+    ceilings = {c: load.merge(*results, p99=statistics.median) for c, results in found.items()}
     if s.sql:
         http = [Call("GET", f"/http/{s.name}")]
         ceilings["http"] = meter.wrk(ceiling_base, ceiling_pid, http, None, seconds)
         ceilings["pgb"] = load.pgbench(_pgbench(), meter.url, pgbench_sql(*s.sql), seconds)
-    return load.merge(first, last), ceilings
+    return Compared(load.merge(*ours, p99=statistics.median), ceilings, ratios)
 
 
 @attrs.frozen
@@ -170,6 +195,8 @@ class Measured:
     writes: list[Scenario]
     ours: dict[str, Result]
     ceilings: dict[str, dict[str, Result]]
+    # Ours over each interleaved ceiling, one a round, by scenario.
+    rounds: dict[str, dict[str, list[float]]]
     burst: Result | None  # None when only some scenarios ran (--only)
     rss_mib: float
     deep_page: int
@@ -188,11 +215,11 @@ def _measure(url: str, size: data.Size, args: argparse.Namespace) -> Measured:
     with processes.service(url, args.serve_workers) as ours:
         base, pid = ours
         prepared = asyncio.run(prepare(base, size, toggled, tokens))
-        read, write = reads(prepared), writes(prepared)
+        read, write = reads(prepared), writes(prepared, args.rounds)
         found = asyncio.run(bodies(base, read))
         # Warm-up, not measured: the pools open their connections under the first burst.
         load.wrk(base, read[0].calls, read[0].token, 1)
-        results, ceilings = {}, {}
+        results, ceilings, rounds = {}, {}, {}
         with tempfile.TemporaryDirectory() as folder:
             spec = _spec_file(folder, read, found)
             with processes.ceiling(url, spec) as ceiling:
@@ -200,14 +227,16 @@ def _measure(url: str, size: data.Size, args: argparse.Namespace) -> Measured:
                 load.wrk(ceiling[0], [Call("GET", "/plain/first")], None, 1)  # its warm-up
                 chosen = [s for s in [*read, *write[:-1]] if not args.only or s.name in args.only]
                 for s in chosen:
-                    results[s.name], ceilings[s.name] = _compare(meter, servers, s, args.seconds)
+                    compared = _compare(meter, servers, s, args.seconds, args.rounds)
+                    results[s.name], ceilings[s.name] = compared.ours, compared.ceilings
+                    rounds[s.name] = compared.rounds
         login = write[-1]
         if args.only:
-            return Measured(read, write, results, ceilings, None, 0, prepared.deep_page)
+            return Measured(read, write, results, ceilings, rounds, None, 0, prepared.deep_page)
         results[login.name] = meter.wrk(base, pid, login.calls, None, args.seconds)
         burst = _login_burst(base, login, _one_ticket(read), args.seconds)
         rss = processes.rss_mib(pid)
-    return Measured(read, write, results, ceilings, burst, rss, prepared.deep_page)
+    return Measured(read, write, results, ceilings, rounds, burst, rss, prepared.deep_page)
 
 
 def _print(m: Measured, size: data.Size, args: argparse.Namespace, machine: str) -> None:
@@ -222,10 +251,24 @@ def _print(m: Measured, size: data.Size, args: argparse.Namespace, machine: str)
     our_list = m.ours.get("first")
     for s in [*m.reads, *m.writes]:
         if s.name in m.ours:
-            print(report.row(s, m.ours[s.name], m.ceilings.get(s.name, {}), our_list))
+            ratios = m.rounds.get(s.name, {})
+            print(report.row(s, m.ours[s.name], m.ceilings.get(s.name, {}), our_list, ratios))
     if m.burst is not None:
         _print_whole_run(m, our_list)
+    _print_rounds(m)
     _print_costs(m)
+
+
+def _print_rounds(m: Measured) -> None:
+    """Each round of the scenarios judged by their median round."""
+    judged = [
+        s for s in [*m.reads, *m.writes] if len(m.rounds.get(s.name, {}).get("plain", [])) > 1
+    ]
+    if judged:
+        print("ours over the plainest, each round (the table shows the median round):")
+    for s in judged:
+        ratios = " ".join(f"{r:.0%}" for r in m.rounds[s.name]["plain"])
+        print(f"  {s.label:<32} {ratios}")
 
 
 def _print_whole_run(m: Measured, our_list: Result | None) -> None:
@@ -279,6 +322,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=5, help="per scenario")
     parser.add_argument("--serve-workers", type=int, default=1, help="crm serve --workers")
+    parser.add_argument(
+        "--rounds", type=int, default=3,
+        help="rounds of ours against the plainest ceiling for each scenario with a target",
+    )  # fmt: skip
     parser.add_argument(
         "--only", type=lambda names: {n for n in names.split(",") if n}, default=set(),
         help="measure only these scenarios, e.g. first,worker,patch (a quick look; no login burst)",

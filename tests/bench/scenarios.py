@@ -122,8 +122,8 @@ def reads(p: Prepared) -> list[Scenario]:
     ]  # fmt: skip
 
 
-def writes(p: Prepared) -> list[Scenario]:
-    """The write scenarios: public requests, status changes, logins."""
+def writes(p: Prepared, rounds: int = 1) -> list[Scenario]:
+    """The write scenarios: public requests, status changes, logins; `rounds` of each measured."""
     public = [
         Call("POST", "/tickets/public", json.dumps(
             {"title": f"Не включается стиралка {n}", "client": {"name": "Bench", "phone": phone}}
@@ -138,18 +138,24 @@ def writes(p: Prepared) -> list[Scenario]:
     # twice as long as a measured run (WARM_UP_RUNS) on a block twice as big: after a warm-up as
     # long as one run, ours still wrote 8.6 kB a change in its first half and 4.9 kB in its
     # last, the ceiling 6.4 and 5.1 kB in between.
+    # Each round has four blocks: ours, the ceiling's, the ceiling's, ours (see run._compare).
     toggled = sorted(p.toggled)
-    size = len(toggled) // (4 + WARM_UP_RUNS)
+    size = len(toggled) // (4 * rounds + WARM_UP_RUNS)
     warm = toggled[: WARM_UP_RUNS * size]
-    blocks = [toggled[(n + WARM_UP_RUNS) * size : (n + WARM_UP_RUNS + 1) * size] for n in range(4)]
+    blocks = [
+        toggled[(n + WARM_UP_RUNS) * size : (n + WARM_UP_RUNS + 1) * size]
+        for n in range(4 * rounds)
+    ]
+    ours = [i for r in range(rounds) for n in (0, 3) for i in blocks[4 * r + n]]
+    theirs = [i for r in range(rounds) for n in (1, 2) for i in blocks[4 * r + n]]
     plain_public = [Call("POST", "/plain/public", call.body) for call in public]
     login = json.dumps({"email": p.worker_email, "password": p.password})
     return [
         Scenario("public", "POST /tickets/public", public, None, ceiling=plain_public,
                  floor=WRITE_FLOOR, warm_up=plain_public),
         Scenario("patch", "PATCH /tickets/{id} status",
-                 _to_done("/tickets", blocks[0] + blocks[3]), p.admin_token,
-                 ceiling=_to_done("/plain/patch", blocks[1] + blocks[2]), floor=WRITE_FLOOR,
+                 _to_done("/tickets", ours), p.admin_token,
+                 ceiling=_to_done("/plain/patch", theirs), floor=WRITE_FLOOR,
                  warm_up=_to_done("/plain/patch", warm)),
         Scenario("login", "POST /auth/login", [Call("POST", "/auth/login", login)], None),
     ]  # fmt: skip
