@@ -25,11 +25,16 @@ LEGEND = (
 )
 
 
-def _ratio(ours: Result, ceiling: Result | None, rounds: list[float] | None = None) -> str:
-    """Ours over the ceiling's rate: the median round's when it ran in rounds."""
+def _share(ours: Result, other: Result | None, rounds: list[float] | None) -> float | None:
+    """Ours over `other`'s rate: the median round's when it ran in rounds."""
     if rounds:
-        return f"{statistics.median(rounds):.0%}"
-    return f"{ours.rps / ceiling.rps:.0%}" if ceiling and ceiling.rps else "-"
+        return statistics.median(rounds)
+    return ours.rps / other.rps if other and other.rps else None
+
+
+def _ratio(ours: Result, ceiling: Result | None, rounds: list[float] | None = None) -> str:
+    share = _share(ours, ceiling, rounds)
+    return f"{share:.0%}" if share is not None else "-"
 
 
 def _cpu_ratio(ours: Result, ceiling: Result | None) -> str:
@@ -49,15 +54,17 @@ def verdict(
     ours: Result,
     plain: Result | None,
     our_list: Result | None,
-    rounds: list[float] | None = None,
+    rounds: dict[str, list[float]] | None = None,
 ) -> str:
     """Which targets the row misses, or 'ok' ('-' when it has none); a scenario that ran in
     rounds is held to its median round."""
     misses = []
-    share = statistics.median(rounds) if rounds else ours.rps / plain.rps if plain else None
+    rounds = rounds or {}
+    share = _share(ours, plain, rounds.get("plain"))
     if scenario.floor and share is not None and share < scenario.floor:
         misses.append(f"<{scenario.floor:.0%} plain")
-    if scenario.of_our_list and our_list and ours.rps < scenario.of_our_list * our_list.rps:
+    of_list = _share(ours, our_list, rounds.get("list"))
+    if scenario.of_our_list and of_list is not None and of_list < scenario.of_our_list:
         misses.append(f"<{scenario.of_our_list:.0%} of our list")
     if scenario.ceiling and ours.p99_ms is not None and ours.p99_ms >= P99_TARGET_MS:
         misses.append(f"p99>={P99_TARGET_MS:.0f}")
@@ -85,7 +92,7 @@ def row(
         f"{_ratio(ours, ceilings.get('bare'), rounds.get('bare')):>6}"
         f"{_ratio(ours, ceilings.get('http')):>6}{_ratio(ours, ceilings.get('pgb')):>6}"
         f"{_num(plain.server_us if plain else None):>10}{_num(plain.pg_us if plain else None):>7}"
-        f"  {verdict(scenario, ours, plain, our_list, rounds.get('plain'))}"
+        f"  {verdict(scenario, ours, plain, our_list, rounds)}"
     )
 
 

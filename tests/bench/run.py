@@ -145,14 +145,18 @@ class Compared:
         return statistics.median(ratios) if ratios else None
 
 
-def _compare(meter: Meter, servers: Servers, s: Scenario, seconds: int, rounds: int) -> Compared:
+def _compare(
+    meter: Meter, servers: Servers, s: Scenario, seconds: int, rounds: int, our_list: Scenario
+) -> Compared:
     """Ours and its ceilings in halves, ours-bare-plain-plain-bare-ours: a change in the load
-    that other work puts on these cores during the run then weighs on all alike. A scenario
-    with a target does this `rounds` times, and is judged by the median round."""
+    that other work puts on these cores during the run then weighs on all alike. A search,
+    held to a share of our list, has our list among them (ours-bare-plain-list-list-…). A
+    scenario with a target does this `rounds` times, and is judged by the median round."""
     (base, pid), (ceiling_base, ceiling_pid) = servers.ours, servers.ceiling
     columns = (["bare"] if s.sql else []) + (["plain"] if s.plain or s.ceiling else [])
+    columns += ["list"] if s.of_our_list else []
     half = max(1, seconds // 2)
-    rounds = rounds if s.floor else 1
+    rounds = rounds if s.floor or s.of_our_list else 1
     # A write consumes its calls (each ticket changes once): each run, ours or its ceiling's,
     # gets its own part.
     ours_calls = _parts(s.calls, 2 * rounds) if s.ceiling else [s.calls] * (2 * rounds)
@@ -169,6 +173,9 @@ def _compare(meter: Meter, servers: Servers, s: Scenario, seconds: int, rounds: 
         first = meter.wrk(base, pid, ours_calls[2 * r], s.token, half)
         runs: dict[str, list[Result]] = {c: [] for c in columns}
         for n, column in enumerate([*columns, *reversed(columns)]):
+            if column == "list":
+                runs[column].append(meter.wrk(base, pid, our_list.calls, our_list.token, half))
+                continue
             calls = _ceiling_calls(s, column)
             if s.ceiling:  # a write's one ceiling, twice a round
                 calls = _parts(calls, 2 * rounds)[2 * r + n]
@@ -227,7 +234,7 @@ def _measure(url: str, size: data.Size, args: argparse.Namespace) -> Measured:
                 load.wrk(ceiling[0], [Call("GET", "/plain/first")], None, 1)  # its warm-up
                 chosen = [s for s in [*read, *write[:-1]] if not args.only or s.name in args.only]
                 for s in chosen:
-                    compared = _compare(meter, servers, s, args.seconds, args.rounds)
+                    compared = _compare(meter, servers, s, args.seconds, args.rounds, read[0])
                     results[s.name], ceilings[s.name] = compared.ours, compared.ceilings
                     rounds[s.name] = compared.rounds
         login = write[-1]
@@ -261,14 +268,15 @@ def _print(m: Measured, size: data.Size, args: argparse.Namespace, machine: str)
 
 def _print_rounds(m: Measured) -> None:
     """Each round of the scenarios judged by their median round."""
-    judged = [
-        s for s in [*m.reads, *m.writes] if len(m.rounds.get(s.name, {}).get("plain", [])) > 1
-    ]
-    if judged:
-        print("ours over the plainest, each round (the table shows the median round):")
-    for s in judged:
-        ratios = " ".join(f"{r:.0%}" for r in m.rounds[s.name]["plain"])
-        print(f"  {s.label:<32} {ratios}")
+    for column, what in (("plain", "the plainest"), ("list", "our list (page 1)")):
+        judged = [
+            s for s in [*m.reads, *m.writes] if len(m.rounds.get(s.name, {}).get(column, [])) > 1
+        ]
+        if judged:
+            print(f"ours over {what}, each round (the verdict takes the median round):")
+        for s in judged:
+            ratios = " ".join(f"{r:.0%}" for r in m.rounds[s.name][column])
+            print(f"  {s.label:<32} {ratios}")
 
 
 def _print_whole_run(m: Measured, our_list: Result | None) -> None:
