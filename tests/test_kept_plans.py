@@ -61,6 +61,25 @@ async def _created_in_steps(api: Api, tickets: list[int], start: datetime, each:
         )
 
 
+async def _tickets(
+    api: Api,
+    owners: list[int | None],
+    statuses: list[str],
+    count: int,
+    start: datetime,
+    each: int,
+) -> list[int]:
+    """`count` tickets of one client, assigned and in statuses in turn from these lists, created
+    from `start` a minute apart, `each` to a minute."""
+    client = await new_client(api)
+    tickets = [
+        await make_ticket(api, client, owners[n % len(owners)], statuses[n % len(statuses)])
+        for n in range(count)
+    ]
+    await _created_in_steps(api, tickets, start, each)
+    return tickets
+
+
 async def _as_remembered(api: Api, user: dict[str, Any]) -> dict[str, Any]:
     """The caller_* parameters for `user` as the service remembers them (checked in the query)."""
     version = (await check(api, "user_state", id=user["id"]))["token_version"]
@@ -76,13 +95,10 @@ async def test_newest_tickets_answer_as_list_tickets(api: Api) -> None:
     admin, _ = await admin_token(api)
     first, _ = await user_and_token(api, "first@example.com")
     second, _ = await user_and_token(api, "second@example.com")
-    client = await new_client(api)
-    assignees = [first["id"], second["id"], None]
     statuses = ["new", "in_progress", "done", "canceled", "new"]
-    tickets = [await make_ticket(api, client, assignees[n % 3], statuses[n % 5]) for n in range(30)]
     # Ties on created_at in threes: the order must fall back to the id in both.
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    await _created_in_steps(api, tickets, start, 3)
+    tickets = await _tickets(api, [first["id"], second["id"], None], statuses, 30, start, 3)
     caller = await _as_remembered(api, admin)
     middle = (micros(start + timedelta(minutes=4)), tickets[13])
     pages: list[dict[str, Any]] = [
@@ -127,12 +143,9 @@ async def test_an_assignees_list_answers_as_list_tickets(api: Api) -> None:
     worker, _ = await user_and_token(api, "assigned@example.com")
     other, _ = await user_and_token(api, "other@example.com")
     idle, _ = await user_and_token(api, "idle@example.com")
-    client = await new_client(api)
     statuses = ["new", "in_progress", "done", "canceled"]
-    owners = [worker["id"], other["id"], worker["id"]]
-    tickets = [await make_ticket(api, client, owners[n % 3], statuses[n % 4]) for n in range(27)]
     start = datetime(2026, 3, 1, tzinfo=UTC)
-    await _created_in_steps(api, tickets, start, 2)
+    tickets = await _tickets(api, [worker["id"], other["id"], worker["id"]], statuses, 27, start, 2)
     caller = await _as_remembered(api, worker)
     middle = (micros(start + timedelta(minutes=6)), tickets[12])
     pages: list[dict[str, Any]] = [
