@@ -139,11 +139,6 @@ class Compared:
     ceilings: dict[str, Result]
     rounds: dict[str, list[float]]
 
-    def ratio(self, column: str) -> float | None:
-        """Ours over `column`'s rate: the median of the rounds (a round's load weighs on both)."""
-        ratios = self.rounds.get(column)
-        return statistics.median(ratios) if ratios else None
-
 
 def _compare(
     meter: Meter, servers: Servers, s: Scenario, seconds: int, rounds: int, our_list: Scenario
