@@ -180,19 +180,18 @@ SELECT me.passed AS caller_passed,
        a.contact_phone, a.contact_email, a.contact_comment
 FROM me
 LEFT JOIN LATERAL (
-    SELECT t.id, t.title, t.description, t.status, t.client_id,
-           (SELECT c.name FROM clients AS c WHERE c.id = t.client_id) AS client_name,
-           t.assignee_id,
+    -- Every row's assignee is this one: their e-mail once, not api_tickets' read a row.
+    SELECT v.id, v.title, v.description, v.status, v.client_id, v.client_name, v.assignee_id,
            (SELECT u.email::text FROM users AS u WHERE u.id = :assignee_id::bigint)
                AS assignee_email,
-           t.scheduled_at, t.created_at, t.updated_at, t.device_kind, t.device_brand,
-           t.device_model, t.device_serial, t.address, t.contact_name, t.contact_phone,
-           t.contact_email::text AS contact_email, t.contact_comment
-    FROM tickets AS t
-    WHERE me.passed AND t.assignee_id = :assignee_id::bigint
-      AND (:status::ticket_status IS NULL OR t.status = :status::ticket_status)
-      AND (t.created_at, t.id) < (:after_time::timestamptz, :after_id::bigint)
-    ORDER BY t.created_at DESC, t.id DESC
+           v.scheduled_at, v.created_at, v.updated_at, v.device_kind, v.device_brand,
+           v.device_model, v.device_serial, v.address, v.contact_name, v.contact_phone,
+           v.contact_email, v.contact_comment
+    FROM api_tickets AS v
+    WHERE me.passed AND v.assignee_id = :assignee_id::bigint
+      AND (:status::ticket_status IS NULL OR v.status = :status::ticket_status)
+      AND (v.created_at, v.id) < (:after_time::timestamptz, :after_id::bigint)
+    ORDER BY v.created_at DESC, v.id DESC
     LIMIT :limit::integer
 ) AS a ON true
 ORDER BY a.created_at DESC, a.id DESC;

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm import orders
+from crm.handlers.tickets import newest_query
 from crm.pagination import Order
 from crm.queries import load_queries
 
@@ -76,12 +77,7 @@ def newest_sql(**given: Any) -> tuple[str, list[Any]]:
     (list_newest_assigned for an assignee's first page or a cursor's); list_newest_search with
     `search`, as GET /tickets?q= runs it for title words."""
     params = newest_params(**given)
-    if "search" in params:
-        query = QUERIES["list_newest_search"]
-    elif params["assignee_id"] is not None and params["offset"] == 0:
-        query = QUERIES["list_newest_assigned"]
-    else:
-        query = QUERIES["list_newest_tickets"]
+    query = QUERIES[newest_query(params)]
     return query.sql, [params[name] for name in query.params]
 
 

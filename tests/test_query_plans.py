@@ -209,7 +209,7 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 async def _plan(url: str, sql: str, args: list[Any]) -> list[dict[str, Any]]:
-    conn = await asyncpg.connect(url, server_settings={"plan_cache_mode": "force_custom_plan"})
+    conn = await asyncpg.connect(url, server_settings=db.CUSTOM_PLANS)
     try:
         explained = await conn.fetchval("EXPLAIN (FORMAT JSON) " + sql, *args)
     finally:

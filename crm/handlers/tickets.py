@@ -192,16 +192,25 @@ async def _list(
         rows = await app[QUERIES].list_tickets(
             app[READ_POOL], **filters, **page.params(), **read.params()
         )
-    elif "search" in kept:
+    elif (name := newest_query(kept)) == "list_newest_search":
         rows = await _newest_search(app, kept, read)
-    elif kept["assignee_id"] is not None and kept["offset"] == 0:
-        del kept["offset"]
-        rows = await app[QUERIES].list_newest_assigned(app[READ_POOL], **kept, **read.params())
     else:
-        rows = await app[QUERIES].list_newest_tickets(app[READ_POOL], **kept, **read.params())
+        if name == "list_newest_assigned":
+            del kept["offset"]  # always 0: its pages are first pages and cursors'
+        rows = await app[QUERIES][name](app[READ_POOL], **kept, **read.params())
     admitted(request, rows[0])
     # Rows go to JSON as dicts: skipping a Ticket per row saves a fifth of the time of a page.
     return page_response(request, query, page, rows, ticket_json, app[CURSOR_SECRET])
+
+
+def newest_query(kept: dict[str, Any]) -> str:
+    """The statement a list with these kept parameters (_kept_params) runs: a title search's,
+    an assignee's first page or a cursor's, or newest_tickets' for the rest."""
+    if "search" in kept:
+        return "list_newest_search"
+    if kept["assignee_id"] is not None and kept["offset"] == 0:
+        return "list_newest_assigned"
+    return "list_newest_tickets"
 
 
 async def _newest_search(app: web.Application, kept: dict[str, Any], read: Reader) -> Any:

@@ -152,9 +152,10 @@ def _compare(
     columns += ["list"] if s.of_our_list else []
     half = max(1, seconds // 2)
     rounds = rounds if s.floor or s.of_our_list else 1
-    # A write consumes its calls (each ticket changes once): each run, ours or its ceiling's,
-    # gets its own part.
+    # A write consumes its calls (each ticket changes once): each run, ours or its one
+    # ceiling's, gets its own part, two a round.
     ours_calls = _parts(s.calls, 2 * rounds) if s.ceiling else [s.calls] * (2 * rounds)
+    their_calls = _parts(s.ceiling, 2 * rounds) if s.ceiling else []
     if s.warm_up:
         # A write starts after a checkpoint of its own: the timed one, five minutes after the
         # reset's, fell inside the writes' runs (the reads take about that long) and stalled
@@ -163,23 +164,24 @@ def _compare(
         load.wrk(ceiling_base, s.warm_up, None, WARM_UP_RUNS * seconds)
     ours: list[Result] = []
     found: dict[str, list[Result]] = {c: [] for c in columns}
-    ratios: dict[str, list[float]] = {c: [] for c in columns}
     for r in range(rounds):
         first = meter.wrk(base, pid, ours_calls[2 * r], s.token, half)
         runs: dict[str, list[Result]] = {c: [] for c in columns}
         for n, column in enumerate([*columns, *reversed(columns)]):
             if column == "list":
-                runs[column].append(meter.wrk(base, pid, our_list.calls, our_list.token, half))
-                continue
-            calls = _ceiling_calls(s, column)
-            if s.ceiling:  # a write's one ceiling, twice a round
-                calls = _parts(calls, 2 * rounds)[2 * r + n]
-            runs[column].append(meter.wrk(ceiling_base, ceiling_pid, calls, None, half))
+                run = meter.wrk(base, pid, our_list.calls, our_list.token, half)
+            else:
+                calls = their_calls[2 * r + n] if s.ceiling else _ceiling_calls(s, column)
+                run = meter.wrk(ceiling_base, ceiling_pid, calls, None, half)
+            runs[column].append(run)
         last = meter.wrk(base, pid, ours_calls[2 * r + 1], s.token, half)
         ours.append(load.merge(first, last))
         for column, pair in runs.items():
             found[column].append(load.merge(*pair))
-            ratios[column].append(ours[-1].rps / found[column][-1].rps)
+    ratios = {
+        c: [o.rps / f.rps for o, f in zip(ours, results, strict=True)]
+        for c, results in found.items()
+    }
     # Across rounds, the median round's p99: one stalled round is not the scenario's tail.
     ceilings = {c: load.merge(*results, p99=statistics.median) for c, results in found.items()}
     if s.sql:
