@@ -194,10 +194,11 @@ async def _list(
         )
     elif (name := newest_query(kept)) == "list_newest_search":
         rows = await _newest_search(app, kept, read)
+    elif name == "list_newest_assigned":
+        del kept["offset"]  # always 0: its pages are first pages and cursors'
+        rows = await app[QUERIES].list_newest_assigned(app[READ_POOL], **kept, **read.params())
     else:
-        if name == "list_newest_assigned":
-            del kept["offset"]  # always 0: its pages are first pages and cursors'
-        rows = await app[QUERIES][name](app[READ_POOL], **kept, **read.params())
+        rows = await app[QUERIES].list_newest_tickets(app[READ_POOL], **kept, **read.params())
     admitted(request, rows[0])
     # Rows go to JSON as dicts: skipping a Ticket per row saves a fifth of the time of a page.
     return page_response(request, query, page, rows, ticket_json, app[CURSOR_SECRET])
