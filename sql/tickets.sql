@@ -150,11 +150,12 @@ LEFT JOIN api_tickets AS t ON t.id = page.id
 ORDER BY page.position;
 
 -- name: list_newest_tickets
--- list_tickets for its commonest shapes, newest first with no filter but one status and the assignee (newest_tickets, migrations 0013 and 0016: kept plans); the same columns.
+-- list_tickets for its commonest shapes, newest first with no filter but one status and the assignee (newest_tickets, migrations 0013 and 0016: kept plans); the same columns, but times as the API writes them (api_time, migration 0030), as the other list_newest_ statements.
 -- plan: kept
 SELECT s.caller_passed, s.total, s.id, s.title, s.description, s.status, s.client_id,
-       s.client_name, s.assignee_id, s.assignee_email, s.scheduled_at, s.created_at,
-       s.updated_at, s.device_kind, s.device_brand, s.device_model, s.device_serial, s.address,
+       s.client_name, s.assignee_id, s.assignee_email, api_time(s.scheduled_at) AS scheduled_at,
+       api_time(s.created_at) AS created_at, api_time(s.updated_at) AS updated_at,
+       s.device_kind, s.device_brand, s.device_model, s.device_serial, s.address,
        s.contact_name, s.contact_phone, s.contact_email, s.contact_comment
 FROM newest_tickets(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed,
                     :status::ticket_status, :assignee_id, :after_time, :after_id, :limit,
@@ -175,7 +176,8 @@ SELECT me.passed AS caller_passed,
              AND (:status::ticket_status IS NULL OR k.status = :status::ticket_status)
        ) END AS total,
        a.id, a.title, a.description, a.status, a.client_id, a.client_name, a.assignee_id,
-       a.assignee_email, a.scheduled_at, a.created_at, a.updated_at, a.device_kind,
+       a.assignee_email, api_time(a.scheduled_at) AS scheduled_at,
+       api_time(a.created_at) AS created_at, api_time(a.updated_at) AS updated_at, a.device_kind,
        a.device_brand, a.device_model, a.device_serial, a.address, a.contact_name,
        a.contact_phone, a.contact_email, a.contact_comment
 FROM me
@@ -197,11 +199,13 @@ LEFT JOIN LATERAL (
 ORDER BY a.created_at DESC, a.id DESC;
 
 -- name: list_newest_search
--- list_tickets for a title search newest first, with no filter but one status and the assignee (newest_search, migrations 0019 and 0024); the same columns after the estimate of the matches it used and the table's row count it was made with (`matches`, `tuples`: pass them back for the same words and filters, or nulls to estimate now).
+-- list_tickets for a title search newest first, with no filter but one status and the assignee (newest_search, migrations 0019 and 0024); the same columns (times as the API writes them, api_time) after the estimate of the matches it used and the table's row count it was made with (`matches`, `tuples`: pass them back for the same words and filters, or nulls to estimate now).
 -- plan: kept
 SELECT s.matches, s.tuples, s.caller_passed, s.total, s.id, s.title, s.description, s.status,
-       s.client_id, s.client_name, s.assignee_id, s.assignee_email, s.scheduled_at, s.created_at,
-       s.updated_at, s.device_kind, s.device_brand, s.device_model, s.device_serial, s.address,
+       s.client_id, s.client_name, s.assignee_id, s.assignee_email,
+       api_time(s.scheduled_at) AS scheduled_at, api_time(s.created_at) AS created_at,
+       api_time(s.updated_at) AS updated_at, s.device_kind, s.device_brand, s.device_model,
+       s.device_serial, s.address,
        s.contact_name, s.contact_phone, s.contact_email, s.contact_comment
 FROM newest_search(:caller_id, :caller_version, :caller_role::user_role, :caller_confirmed,
                    :search, :status::ticket_status, :assignee_id, :after_time, :after_id,

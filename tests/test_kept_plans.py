@@ -1,13 +1,17 @@
 """GET /tickets' commonest shapes (newest first; no filter but one status, the assignee and title
 words) run newest_tickets and newest_search on kept plans: they must answer exactly as
-list_tickets, which runs every other list."""
+list_tickets, which runs every other list. Rows are compared as the API writes them: the kept
+statements give times as that text (api_time), list_tickets as datetimes."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import orjson
+
 from crm.app_keys import POOL, QUERIES
+from crm.convert import json_dumps
 from crm.orders import TICKETS
 from crm.pagination import micros
 from tests.api import Api
@@ -17,10 +21,15 @@ from tests.factories import admin_token, check, make_ticket, new_client, user_an
 NEWEST = TICKETS[0]
 
 
+def _written(rows: list[Any]) -> list[Any]:
+    """Rows as the API's JSON writes them, read back: a datetime and its api_time text alike."""
+    return [orjson.loads(json_dumps(dict(row))) for row in rows]
+
+
 async def _both(api: Api, caller: dict[str, Any], **page: Any) -> tuple[list[Any], list[Any]]:
     """(list_tickets, list_newest_tickets or, given `search`, list_newest_search) for the same
-    page, as lists of dicts; a search is given `matches` and `tuples` as the service passes them
-    back (none: estimated now)."""
+    page, as lists of dicts as written (_written); a search is given `matches` and `tuples` as
+    the service passes them back (none: estimated now)."""
     queries, pool = api.app[QUERIES], api.app[POOL]
     assignee, status = page.pop("assignee_id", None), page.pop("status", None)
     search = page.pop("search", None)
@@ -49,7 +58,7 @@ async def _both(api: Api, caller: dict[str, Any], **page: Any) -> tuple[list[Any
             **caller,
         )
         kept = [{k: v for k, v in r.items() if k not in ("matches", "tuples")} for r in kept]
-    return [dict(r) for r in general], [dict(r) for r in kept]
+    return _written(general), _written(kept)
 
 
 async def _created_in_steps(api: Api, tickets: list[int], start: datetime, each: int) -> None:
@@ -130,11 +139,11 @@ async def test_newest_tickets_answer_as_list_tickets(api: Api) -> None:
 
 
 async def _assigned(api: Api, caller: dict[str, Any], **page: Any) -> list[Any]:
-    """list_newest_assigned's rows for the page (an assignee's, by cursor), as dicts."""
+    """list_newest_assigned's rows for the page (an assignee's, by cursor), as dicts as written."""
     paging = {**NEWEST.params(page.pop("after", NEWEST.start)), "status": None, **page}
     del paging["sort"]
     rows = await api.app[QUERIES].list_newest_assigned(api.app[POOL], **paging, **caller)
-    return [dict(r) for r in rows]
+    return _written(rows)
 
 
 async def test_an_assignees_list_answers_as_list_tickets(api: Api) -> None:
@@ -277,3 +286,30 @@ async def test_a_search_takes_back_its_estimate_while_the_table_row_count_holds(
     # Statistics gathered since (another row count): estimated again, and counted.
     stale = await queries.list_newest_search(pool, **search, matches=50_000.0, tuples=2.0)
     assert [(r["matches"], r["total"]) for r in stale] == [(fresh[0]["matches"], 3)] * 3
+
+
+async def test_api_time_writes_times_as_the_json_encoder_does(api: Api) -> None:
+    """The kept lists' times are made by api_time (migration 0030): the same text as json_dumps
+    writes for the datetime, whatever the session's time zone; null stays null."""
+    moments = [
+        datetime(2026, 12, 7, 22, 44, 53, 526338, tzinfo=UTC),
+        datetime(2026, 12, 7, 22, 44, 53, tzinfo=UTC),  # whole seconds: no fraction
+        datetime(2026, 12, 7, 22, 44, 53, 500000, tzinfo=UTC),  # trailing zeros kept
+        datetime(2026, 12, 7, 22, 44, 53, 1, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(1999, 1, 1, tzinfo=UTC),
+        # The first and last the API takes (asyncpg stores the very first and last as infinity).
+        datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999998, tzinfo=UTC),
+        datetime(2026, 3, 29, 3, 30, 15, 250, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+    ]
+    async with api.app[POOL].acquire() as conn, conn.transaction():
+        for zone in ("UTC", "Asia/Kolkata", "America/St_Johns"):
+            await conn.execute("SELECT set_config('timezone', $1, true)", zone)
+            written = await conn.fetch(
+                "SELECT api_time(m) FROM unnest($1::timestamptz[]) AS m", moments
+            )
+            # Rows come back in UTC (the pool's sessions), as the general statements' do.
+            wanted = [orjson.loads(json_dumps(m.astimezone(UTC))) for m in moments]
+            assert [row[0] for row in written] == wanted
+        assert await conn.fetchval("SELECT api_time(NULL)") is None

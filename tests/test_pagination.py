@@ -66,6 +66,35 @@ async def test_link_header_repeats_the_filters_with_the_next_cursor(api: Api) ->
     assert sorted(emails) == [f"bulk{n}@example.com" for n in range(1, 6)]
 
 
+@pytest.mark.parametrize(
+    ("host", "path", "params"),
+    [
+        # The usual links, written without yarl.
+        ("127.0.0.1:8080", "/users", {"page_size": "1"}),
+        ("crm.example.com", "/users", {"page_size": "1", "role": "worker", "page": "1"}),
+        # What yarl writes otherwise: the host and port normalised, values quoted or not.
+        ("CRM.Example.com:80", "/users", {"page_size": "1"}),
+        ("[::1]:8080", "/users", {"page_size": "1"}),
+        ("crm.example.com", "/users", {"page_size": "1", "q": "@example.com"}),
+        ("crm.example.com", "/clients", {"page_size": "1", "q": "Іван Петр"}),
+    ],
+)
+async def test_link_header_is_the_request_url_with_the_next_cursor(
+    api: Api, host: str, path: str, params: dict[str, str]
+) -> None:
+    _, token = await admin_token(api)
+    await check(api, "insert_workers", n=3)
+    for number in range(3):
+        await make_client(api, name=f"Іван Петренко {number}")
+    page = await api.get(path, token=token, params=params, headers={"Host": host})
+    assert page.status == 200, page.body
+    cursor = page.body["next_cursor"]
+    assert cursor is not None
+    wanted = {k: v for k, v in params.items() if k != "page"} | {"cursor": cursor}
+    url = URL.build(scheme="http", authority=host, path=path).with_query(wanted)
+    assert page.headers["Link"] == f'<{url}>; rel="next"'
+
+
 async def test_filters_hold_across_pages(api: Api) -> None:
     _, token = await admin_token(api)
     await check(api, "insert_workers", n=30)
