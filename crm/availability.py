@@ -3,6 +3,7 @@ per change of state instead of a traceback per request."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from types import TracebackType
 from typing import Any
@@ -123,7 +124,7 @@ class Acquired:
     the generator's machinery cost more per request than the rest of this module.
     """
 
-    __slots__ = ("_bounded", "_context")
+    __slots__ = ("_bounded", "_context", "_timeout")
 
     def __init__(self, bounded: BoundedPool) -> None:
         self._bounded = bounded
@@ -131,12 +132,17 @@ class Acquired:
         # With a connection free the acquire cannot wait on the pool, and a holder it must
         # reconnect first is bounded by the connect timeout: asyncpg's timeout around the
         # acquire (a timer set and cancelled) cost about 25 µs of a request's 380 (page 1).
-        timeout = bounded.acquire_timeout if pool.may_wait() else None
-        self._context = pool.acquire(timeout=timeout)
+        self._timeout = bounded.acquire_timeout if pool.may_wait() else None
+        self._context = pool.acquire()
 
     async def __aenter__(self) -> Any:
         try:
-            return await self._context.__aenter__()
+            if self._timeout is None:
+                return await self._context.__aenter__()
+            # asyncio.timeout, not asyncpg's: its wait_for runs the acquire as a task of its own
+            # (on Python 3.11), a second task and a turn of the loop for each acquire that waits.
+            async with asyncio.timeout(self._timeout):
+                return await self._context.__aenter__()
         except BaseException as exc:
             self._failed(exc)
             raise

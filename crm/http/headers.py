@@ -54,6 +54,15 @@ def secure(
         headers.setdefault("Cache-Control", "no-cache")
 
 
+# What secure() sets on an answer of the API (neither a page, a file nor the UI's), made once:
+# the hook runs on every response.
+_API_HEADERS: dict[str, str] = {}
+secure(_API_HEADERS, html=False)
+_API_TYPES = frozenset(
+    ("application/json; charset=utf-8", "application/problem+json; charset=utf-8")
+)
+
+
 def response_hook(settings: Settings) -> ResponseHook:
     """The app's on_response_prepare hook: security headers on every response, and CORS for the
     allowed origins (`settings.cors_origins`)."""
@@ -62,12 +71,21 @@ def response_hook(settings: Settings) -> ResponseHook:
     async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
         headers = response.headers
         path = request.path
-        secure(
-            headers,
-            html=media_type(response) == "text/html",
-            static=isinstance(response, web.FileResponse),
-            ui=path == "/ui" or path.startswith("/ui/"),
-        )
+        ui = path == "/ui" or path.startswith("/ui/")
+        if (
+            headers.get(hdrs.CONTENT_TYPE) in _API_TYPES
+            and not ui
+            and hdrs.CONTENT_SECURITY_POLICY not in headers
+            and not isinstance(response, web.FileResponse)
+        ):
+            headers.update(_API_HEADERS)  # secure()'s headers for an API answer, in one call
+        else:
+            secure(
+                headers,
+                html=media_type(response) == "text/html",
+                static=isinstance(response, web.FileResponse),
+                ui=ui,
+            )
         if origins:
             origin = request.headers.get(hdrs.ORIGIN)
             if origin in origins:

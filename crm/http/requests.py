@@ -156,6 +156,8 @@ def query_params(
     request: web.Request, allowed: Iterable[str], repeatable: Iterable[str] = ()
 ) -> MultiDict[str]:
     """The query string without empty values, refusing (400) unknown parameters and repeats."""
+    if not request.query_string:  # a list opened as it is: nothing to check
+        return MultiDict()
     query = request.query
     allowed, repeatable = set(allowed) | PAGING, set(repeatable)
     for name in query:
