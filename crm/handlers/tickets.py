@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from aiohttp import web
@@ -139,8 +142,11 @@ def _ticket_id(request: web.Request) -> int:
     return path_id(request, "Ticket")
 
 
-def _filters(query: MultiDict[str], read: Reader, client_id: int | None = None) -> dict[str, Any]:
-    """The ticket filters of GET /tickets and /tickets/counts as list_tickets' parameters."""
+def _filters(
+    query: MultiDict[str], own_tickets: int | None, client_id: int | None = None
+) -> dict[str, Any]:
+    """The ticket filters of GET /tickets and /tickets/counts as list_tickets' parameters
+    (`own_tickets`: the caller's Reader.own_tickets)."""
     statuses = enum_params(query.getall("status", []), "status", TicketStatus)
     created = time_range(query, "created_from", "created_to")
     scheduled = time_range(query, "scheduled_from", "scheduled_to")
@@ -149,7 +155,7 @@ def _filters(query: MultiDict[str], read: Reader, client_id: int | None = None) 
         "search": title_query(q),
         "serial_prefix": serial_prefix(q),
         "statuses": [s.value for s in statuses] if statuses else None,
-        "assignee_id": read.own_tickets or int_param(query, "assignee_id"),
+        "assignee_id": own_tickets or int_param(query, "assignee_id"),
         "client_id": client_id or int_param(query, "client_id"),
         "unassigned": bool_param(query, "unassigned"),
         "created_from": created[0],
@@ -181,13 +187,17 @@ async def _list(
 ) -> web.Response:
     app = request.app
     query = query_params(request, (*allowed, "sort"), repeatable=("status",))
-    filters = _filters(query, read, client_id)
-    scope = "tickets" if client_id is None else "client_tickets"
-    page = page_request(query, app[CURSOR_SECRET], scope, filters, orders.TICKETS)
+    filters: Mapping[str, Any]
+    kept: Mapping[str, Any] | None
     # The commonest lists (newest first: all, one status, one assignee's, a title search) run on
     # kept plans, without planning the general statement for each call; an assignee's list
     # (every worker's own) by a statement of its own but for page numbers.
-    kept = _kept_params(filters, page)
+    if query:
+        filters = _filters(query, read.own_tickets, client_id)
+        page = _page(query, filters, client_id, app[CURSOR_SECRET])
+        kept = _kept_params(filters, page)
+    else:  # a list opened as it is (every worker's own, first): read once for each caller
+        filters, page, kept = _unasked(read.own_tickets, client_id, app[CURSOR_SECRET])
     if kept is None:
         rows = await app[QUERIES].list_tickets(
             app[READ_POOL], **filters, **page.params(), **read.params()
@@ -195,8 +205,8 @@ async def _list(
     elif (name := newest_query(kept)) == "list_newest_search":
         rows = await _newest_search(app, kept, read)
     elif name == "list_newest_assigned":
-        del kept["offset"]  # always 0: its pages are first pages and cursors'
-        rows = await app[QUERIES].list_newest_assigned(app[READ_POOL], **kept, **read.params())
+        params = {k: v for k, v in kept.items() if k != "offset"}  # 0: first pages and cursors'
+        rows = await app[QUERIES].list_newest_assigned(app[READ_POOL], **params, **read.params())
     else:
         rows = await app[QUERIES].list_newest_tickets(app[READ_POOL], **kept, **read.params())
     admitted(request, rows[0])
@@ -204,7 +214,28 @@ async def _list(
     return page_response(request, query, page, rows, ticket_json, app[CURSOR_SECRET])
 
 
-def newest_query(kept: dict[str, Any]) -> str:
+def _page(
+    query: MultiDict[str], filters: Mapping[str, Any], client_id: int | None, secret: bytes
+) -> PageRequest:
+    scope = "tickets" if client_id is None else "client_tickets"
+    return page_request(query, secret, scope, filters, orders.TICKETS)
+
+
+@functools.lru_cache(maxsize=1024)
+def _unasked(
+    own_tickets: int | None, client_id: int | None, secret: bytes
+) -> tuple[Mapping[str, Any], PageRequest, Mapping[str, Any] | None]:
+    """The filters, page and kept parameters of a list asked with no parameter: the same for
+    every call by the same kind of caller (a worker's own list, anyone's whole list, one
+    client's), so they are not worked out again for each. Read-only: shared by those calls."""
+    empty: MultiDict[str] = MultiDict()
+    filters = MappingProxyType(_filters(empty, own_tickets, client_id))
+    page = _page(empty, filters, client_id, secret)
+    kept = _kept_params(filters, page)
+    return filters, page, None if kept is None else MappingProxyType(kept)
+
+
+def newest_query(kept: Mapping[str, Any]) -> str:
     """The statement a list with these kept parameters (_kept_params) runs: a title search's,
     an assignee's first page or a cursor's, or newest_tickets' for the rest."""
     if "search" in kept:
@@ -214,7 +245,7 @@ def newest_query(kept: dict[str, Any]) -> str:
     return "list_newest_tickets"
 
 
-async def _newest_search(app: web.Application, kept: dict[str, Any], read: Reader) -> Any:
+async def _newest_search(app: web.Application, kept: Mapping[str, Any], read: Reader) -> Any:
     """list_newest_search's rows, passing the estimate of the matches this process keeps for
     the same words and filters, and keeping the one it used."""
     estimates, key = app[SEARCH_ESTIMATES], (kept["search"], kept["status"], kept["assignee_id"])
@@ -227,7 +258,7 @@ async def _newest_search(app: web.Application, kept: dict[str, Any], read: Reade
     return rows
 
 
-def _kept_params(filters: dict[str, Any], page: PageRequest) -> dict[str, Any] | None:
+def _kept_params(filters: Mapping[str, Any], page: PageRequest) -> dict[str, Any] | None:
     """list_newest_tickets' parameters (with `search`, list_newest_search's) for a list newest
     first, filtered by nothing but one status, the assignee and title words (not a serial); None
     for any other list."""
@@ -254,7 +285,8 @@ async def count_tickets(request: web.Request) -> web.Response:
     """How many tickets the filters of GET /tickets select: in total, by status, by assignee."""
     app = request.app
     read = await reader(request, replica=app[READ_POOL] is not app[POOL])
-    filters = _filters(query_params(request, LIST_FILTERS, repeatable=("status",)), read)
+    query = query_params(request, LIST_FILTERS, repeatable=("status",))
+    filters = _filters(query, read.own_tickets)
     rows = await app[QUERIES].count_tickets(app[READ_POOL], **filters, **read.params())
     admitted(request, rows[0])
     return json_response(_counts(rows, by_assignee=read.own_tickets is None))
