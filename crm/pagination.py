@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import attrs
 import orjson
@@ -159,21 +160,25 @@ def page_body(
 def next_url(request: web.Request, query: MultiMapping[str], cursor: str) -> str:
     """The request's URL with `cursor` in place of its cursor or page number, as yarl writes it.
 
-    yarl makes it for a path or parameter that needs quoting; the rest (a list's usual link) is
-    joined here: building request.url and its query anew was a twentieth of a page's time.
+    yarl makes it for a path or parameter that needs quoting but in UTF-8 (a space, `&`, `%`);
+    the rest (a list's usual link, a search for words) is joined here: building request.url and
+    its query anew was a twentieth of a page's time.
     """
     pairs = [(k, v) for k, v in query.items() if k != "cursor" and k != "page"]
     pairs.append(("cursor", cursor))
     path = request.rel_url.raw_path
     plain = _HOST.fullmatch(request.host) and _AS_IS.fullmatch(path)
-    if plain and all(_AS_IS.fullmatch(k + v) for k, v in pairs):
-        joined = "&".join(f"{k}={v}" for k, v in pairs)
+    if plain and all(_AS_IS.fullmatch(k) and _VALUE.fullmatch(v) for k, v in pairs):
+        joined = "&".join(f"{k}={v if v.isascii() else quote(v, safe='')}" for k, v in pairs)
         return f"{_origin(request)}{path}?{joined}"
     return str(request.url.with_query(MultiDict(pairs)))
 
 
 # What yarl writes as it is in a path and a query: no quoting, no dot segments to resolve.
 _AS_IS = re.compile(r"[A-Za-z0-9/_~-]*")
+# A query value yarl writes as it is but for letters beyond ASCII, which it writes as their UTF-8
+# bytes in %XX, as quote() does.
+_VALUE = re.compile(r"[A-Za-z0-9_.~\-\x80-\ud7ff\ue000-\U0010ffff]*")
 # A host (name or address) and port with no user part, whose origin is what its URL starts with.
 _HOST = re.compile(r"[A-Za-z0-9.:\[\]-]+")
 

@@ -69,14 +69,16 @@ async def test_link_header_repeats_the_filters_with_the_next_cursor(api: Api) ->
 @pytest.mark.parametrize(
     ("host", "path", "params"),
     [
-        # The usual links, written without yarl.
+        # The usual links and a search for a word, written without yarl.
         ("127.0.0.1:8080", "/users", {"page_size": "1"}),
         ("crm.example.com", "/users", {"page_size": "1", "role": "worker", "page": "1"}),
         # What yarl writes otherwise: the host and port normalised, values quoted or not.
         ("CRM.Example.com:80", "/users", {"page_size": "1"}),
         ("[::1]:8080", "/users", {"page_size": "1"}),
         ("crm.example.com", "/users", {"page_size": "1", "q": "@example.com"}),
+        ("crm.example.com", "/users", {"page_size": "1", "q": "example.com"}),
         ("crm.example.com", "/clients", {"page_size": "1", "q": "Іван Петр"}),
+        ("crm.example.com", "/clients", {"page_size": "1", "q": "Петренко"}),
     ],
 )
 async def test_link_header_is_the_request_url_with_the_next_cursor(

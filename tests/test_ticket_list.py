@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from crm.handlers import tickets as ticket_handlers
 from tests.api import Api
 from tests.factories import make_ticket, new_client, user_and_token
 
@@ -171,6 +172,7 @@ async def test_worker_sees_only_own_tickets_whatever_the_filters(
     assert await _titles(api, token) == ["моя стиралка"]
     assert await _titles(api, token, assignee_id=other["id"]) == ["моя стиралка"]
     assert await _titles(api, token, q="стиралка") == ["моя стиралка"]
+    assert len(await _titles(api, admin_token, q="стиралка")) == 3
     assert await _titles(api, token, unassigned="true") == []
     assert await _titles(api, token, client_id=client) == ["моя стиралка"]
     assert (await api.get(f"/tickets/{mine}", token=token)).status == 200
@@ -187,6 +189,7 @@ async def test_pages_of_tickets_walk_every_ticket_once(api: Api, admin_token: st
     path = "/tickets?page_size=5"
     while path:
         reply = await api.get(path, token=admin_token)
+        assert reply.status == 200, (path, reply.body)
         seen += [item["id"] for item in reply.body["items"]]
         cursor = reply.body["next_cursor"]
         if cursor:
@@ -224,3 +227,40 @@ async def test_list_items_are_exactly_what_get_ticket_returns(api: Api, admin_to
     for item in listed:
         single = await api.get(f"/tickets/{item['id']}", token=admin_token)
         assert list(item.items()) == list(single.body.items())
+
+
+async def test_a_list_query_worked_out_once_is_forgotten_in_bulk(
+    api: Api, admin_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queries a process keeps worked out are bounded: past the bound they are all let go,
+    and every answer stays its own."""
+    monkeypatch.setattr(ticket_handlers, "MAX_ASKED", 2)
+    monkeypatch.setattr(ticket_handlers, "_ASKED", {})
+    client = await new_client(api)
+    for status in ("new", "in_progress", "done"):
+        await make_ticket(api, title=f"a {status} one", client_id=client, status=status)
+    for _ in range(2):
+        for status in ("new", "in_progress", "done"):
+            assert await _titles(api, admin_token, status=status) == [f"a {status} one"]
+            assert len(ticket_handlers._ASKED) <= 2
+
+
+async def test_a_list_opened_without_parameters_continues_by_its_cursor(
+    api: Api, admin_token: str
+) -> None:
+    """The first page of a list asked with no parameter (worked out once and kept) hands over
+    to its next page by cursor, for an admin's whole list and a worker's own."""
+    worker, token = await user_and_token(api, "walker@example.com")
+    client = await new_client(api)
+    ids = [
+        await make_ticket(api, title=f"t{n}", client_id=client, assignee_id=worker["id"])
+        for n in range(23)
+    ]
+    for caller in (admin_token, token, admin_token):
+        first = await api.get("/tickets", token=caller)
+        assert first.status == 200 and len(first.body["items"]) == 20
+        cursor = first.body["next_cursor"]
+        rest = await api.get("/tickets", token=caller, params={"cursor": cursor})
+        assert rest.status == 200, rest.body
+        seen = [item["id"] for item in first.body["items"] + rest.body["items"]]
+        assert seen == sorted(ids, reverse=True)

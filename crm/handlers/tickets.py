@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import secrets
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -192,12 +191,12 @@ async def _list(
     # The commonest lists (newest first: all, one status, one assignee's, a title search) run on
     # kept plans, without planning the general statement for each call; an assignee's list
     # (every worker's own) by a statement of its own but for page numbers.
-    if query:
+    if "cursor" in query:  # each cursor comes once: nothing to keep
         filters = _filters(query, read.own_tickets, client_id)
         page = _page(query, filters, client_id, app[CURSOR_SECRET])
         kept = _kept_params(filters, page)
-    else:  # a list opened as it is (every worker's own, first): read once for each caller
-        filters, page, kept = _unasked(read.own_tickets, client_id, app[CURSOR_SECRET])
+    else:
+        filters, page, kept = _asked(request, query, read.own_tickets, client_id)
     if kept is None:
         rows = await app[QUERIES].list_tickets(
             app[READ_POOL], **filters, **page.params(), **read.params()
@@ -221,18 +220,39 @@ def _page(
     return page_request(query, secret, scope, filters, orders.TICKETS)
 
 
-@functools.lru_cache(maxsize=1024)
-def _unasked(
-    own_tickets: int | None, client_id: int | None, secret: bytes
+def _asked(
+    request: web.Request, query: MultiDict[str], own_tickets: int | None, client_id: int | None
 ) -> tuple[Mapping[str, Any], PageRequest, Mapping[str, Any] | None]:
-    """The filters, page and kept parameters of a list asked with no parameter: the same for
-    every call by the same kind of caller (a worker's own list, anyone's whole list, one
-    client's), so they are not worked out again for each. Read-only: shared by those calls."""
-    empty: MultiDict[str] = MultiDict()
-    filters = MappingProxyType(_filters(empty, own_tickets, client_id))
-    page = _page(empty, filters, client_id, secret)
-    kept = _kept_params(filters, page)
-    return filters, page, None if kept is None else MappingProxyType(kept)
+    """The filters, page and kept parameters of a list's query without a cursor, worked out once
+    for each query string and kind of caller (a worker's own list, anyone's, one client's): the
+    same lists are asked again and again (opened, polled, searched for the same words), and these
+    were a twentieth of a list's time. Read-only: shared by every request that asks the same."""
+    secret = request.app[CURSOR_SECRET]
+    key = (request.query_string, own_tickets, client_id, secret)
+    found = _ASKED.get(key)
+    if found is None:
+        # The page's scope digests the filters as a dict (a read-only view is not JSON).
+        filters = _filters(query, own_tickets, client_id)
+        page = _page(query, filters, client_id, secret)
+        kept = _kept_params(filters, page)
+        found = (
+            MappingProxyType(filters),
+            page,
+            None if kept is None else MappingProxyType(kept),
+        )
+        if len(_ASKED) >= MAX_ASKED:
+            _ASKED.clear()
+        _ASKED[key] = found
+    return found
+
+
+# Queries a process keeps worked out (_asked); a query string's answer never changes, so losing
+# them all now and then costs only their working out again.
+MAX_ASKED = 1024
+_ASKED: dict[
+    tuple[str, int | None, int | None, bytes],
+    tuple[Mapping[str, Any], PageRequest, Mapping[str, Any] | None],
+] = {}
 
 
 def newest_query(kept: Mapping[str, Any]) -> str:
