@@ -11,6 +11,7 @@ from crm import db
 from crm.app_keys import (
     CALLERS,
     CURSOR_SECRET,
+    LIST_QUERIES,
     PASSWORDS,
     POOL,
     QUERIES,
@@ -52,6 +53,7 @@ def create_app(settings: Settings) -> web.Application:
     app[CURSOR_SECRET] = hashlib.sha256(b"cursor:" + settings.jwt_secret.encode()).digest()
     app[QUERIES] = load_queries()
     app[CALLERS] = {}
+    app[LIST_QUERIES] = {}
     app[SEARCH_ESTIMATES] = Estimates()
     app[PASSWORDS] = Passwords(
         settings.argon2_time_cost,

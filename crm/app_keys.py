@@ -19,6 +19,9 @@ QUERIES = web.AppKey("queries", Queries)
 # The last checked state of each user this process has seen: what makes a read one round trip
 # (the read query checks it again; see crm.auth.reader).
 CALLERS: web.AppKey[dict[int, Caller]] = web.AppKey("callers")
+# Ticket list queries worked out (filters, page, kept parameters), by query string and caller
+# kind: the same lists are asked again and again (crm.handlers.tickets._asked).
+LIST_QUERIES: web.AppKey[dict[tuple[str, int | None, int | None], Any]] = web.AppKey("list_queries")
 # Title searches' estimated matches, kept while the statistics stand (crm.search.Estimates).
 SEARCH_ESTIMATES = web.AppKey("search_estimates", Estimates)
 PASSWORDS = web.AppKey("passwords", Passwords)

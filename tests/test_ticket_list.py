@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from crm.app_keys import LIST_QUERIES
 from crm.handlers import tickets as ticket_handlers
 from tests.api import Api
 from tests.factories import make_ticket, new_client, user_and_token
@@ -235,14 +236,13 @@ async def test_a_list_query_worked_out_once_is_forgotten_in_bulk(
     """The queries a process keeps worked out are bounded: past the bound they are all let go,
     and every answer stays its own."""
     monkeypatch.setattr(ticket_handlers, "MAX_ASKED", 2)
-    monkeypatch.setattr(ticket_handlers, "_ASKED", {})
     client = await new_client(api)
     for status in ("new", "in_progress", "done"):
         await make_ticket(api, title=f"a {status} one", client_id=client, status=status)
     for _ in range(2):
         for status in ("new", "in_progress", "done"):
             assert await _titles(api, admin_token, status=status) == [f"a {status} one"]
-            assert len(ticket_handlers._ASKED) <= 2
+            assert len(api.app[LIST_QUERIES]) <= 2
 
 
 async def test_a_list_opened_without_parameters_continues_by_its_cursor(

@@ -11,7 +11,14 @@ from aiohttp import web
 from multidict import MultiDict
 
 from crm import orders
-from crm.app_keys import CURSOR_SECRET, POOL, QUERIES, READ_POOL, SEARCH_ESTIMATES
+from crm.app_keys import (
+    CURSOR_SECRET,
+    LIST_QUERIES,
+    POOL,
+    QUERIES,
+    READ_POOL,
+    SEARCH_ESTIMATES,
+)
 from crm.auth import Reader, admitted, reader, require
 from crm.changes.tickets import change_status, change_ticket, status_refusal
 from crm.convert import Search
@@ -186,15 +193,11 @@ async def _list(
 ) -> web.Response:
     app = request.app
     query = query_params(request, (*allowed, "sort"), repeatable=("status",))
-    filters: Mapping[str, Any]
-    kept: Mapping[str, Any] | None
     # The commonest lists (newest first: all, one status, one assignee's, a title search) run on
     # kept plans, without planning the general statement for each call; an assignee's list
     # (every worker's own) by a statement of its own but for page numbers.
     if "cursor" in query:  # each cursor comes once: nothing to keep
-        filters = _filters(query, read.own_tickets, client_id)
-        page = _page(query, filters, client_id, app[CURSOR_SECRET])
-        kept = _kept_params(filters, page)
+        filters, page, kept = _worked_out(query, read.own_tickets, client_id, app[CURSOR_SECRET])
     else:
         filters, page, kept = _asked(request, query, read.own_tickets, client_id)
     if kept is None:
@@ -213,46 +216,43 @@ async def _list(
     return page_response(request, query, page, rows, ticket_json, app[CURSOR_SECRET])
 
 
-def _page(
-    query: MultiDict[str], filters: Mapping[str, Any], client_id: int | None, secret: bytes
-) -> PageRequest:
+Asked = tuple[Mapping[str, Any], PageRequest, Mapping[str, Any] | None]
+
+
+def _worked_out(
+    query: MultiDict[str], own_tickets: int | None, client_id: int | None, secret: bytes
+) -> Asked:
+    """A list query's filters, page request and kept parameters (None: the general statement),
+    read-only."""
+    filters = _filters(query, own_tickets, client_id)
     scope = "tickets" if client_id is None else "client_tickets"
-    return page_request(query, secret, scope, filters, orders.TICKETS)
+    # The page's scope digests the filters as a dict (a read-only view is not JSON).
+    page = page_request(query, secret, scope, filters, orders.TICKETS)
+    kept = _kept_params(filters, page)
+    return MappingProxyType(filters), page, None if kept is None else MappingProxyType(kept)
 
 
 def _asked(
     request: web.Request, query: MultiDict[str], own_tickets: int | None, client_id: int | None
-) -> tuple[Mapping[str, Any], PageRequest, Mapping[str, Any] | None]:
-    """The filters, page and kept parameters of a list's query without a cursor, worked out once
-    for each query string and kind of caller (a worker's own list, anyone's, one client's): the
-    same lists are asked again and again (opened, polled, searched for the same words), and these
-    were a twentieth of a list's time. Read-only: shared by every request that asks the same."""
-    secret = request.app[CURSOR_SECRET]
-    key = (request.query_string, own_tickets, client_id, secret)
-    found = _ASKED.get(key)
+) -> Asked:
+    """_worked_out for a list query without a cursor, once for each query string and kind of
+    caller (a worker's own list, anyone's, one client's) in this process: the same lists are
+    asked again and again (opened, polled, searched for the same words), and working them out
+    was a twentieth of a list's time. Read-only: shared by every request that asks the same."""
+    app = request.app
+    known, key = app[LIST_QUERIES], (request.query_string, own_tickets, client_id)
+    found: Asked | None = known.get(key)
     if found is None:
-        # The page's scope digests the filters as a dict (a read-only view is not JSON).
-        filters = _filters(query, own_tickets, client_id)
-        page = _page(query, filters, client_id, secret)
-        kept = _kept_params(filters, page)
-        found = (
-            MappingProxyType(filters),
-            page,
-            None if kept is None else MappingProxyType(kept),
-        )
-        if len(_ASKED) >= MAX_ASKED:
-            _ASKED.clear()
-        _ASKED[key] = found
+        found = _worked_out(query, own_tickets, client_id, app[CURSOR_SECRET])
+        # A query string's answer never changes: letting them all go costs only working out.
+        if len(known) >= MAX_ASKED:
+            known.clear()
+        known[key] = found
     return found
 
 
-# Queries a process keeps worked out (_asked); a query string's answer never changes, so losing
-# them all now and then costs only their working out again.
+# How many list queries a process keeps worked out (_asked).
 MAX_ASKED = 1024
-_ASKED: dict[
-    tuple[str, int | None, int | None, bytes],
-    tuple[Mapping[str, Any], PageRequest, Mapping[str, Any] | None],
-] = {}
 
 
 def newest_query(kept: Mapping[str, Any]) -> str:
