@@ -264,3 +264,23 @@ async def test_a_list_opened_without_parameters_continues_by_its_cursor(
         assert rest.status == 200, rest.body
         seen = [item["id"] for item in first.body["items"] + rest.body["items"]]
         assert seen == sorted(ids, reverse=True)
+
+
+async def test_a_kept_list_query_answers_as_its_checks_did(api: Api, admin_token: str) -> None:
+    """A list query is checked once and kept by its query string as sent: asked again, a refused
+    one is refused again, and a searched `&` or `=` stays part of the words (not a filter)."""
+    client = await new_client(api)
+    await make_ticket(api, client, title="Fridge and oven", status="done")
+    await make_ticket(api, client, title="Fridge", status="new")
+    for _ in range(2):
+        refused = await api.get("/tickets?colour=red", token=admin_token)
+        assert refused.status == 400, refused.body
+        assert refused.body["detail"].startswith("Unknown query parameter 'colour'")
+        assert all("colour" not in key[0] for key in api.app[LIST_QUERIES])
+        escaped = await api.get("/tickets?q=fridge%26status%3Dnew", token=admin_token)
+        assert escaped.status == 200, escaped.body
+        assert [item["title"] for item in escaped.body["items"]] == []
+        filtered = await api.get("/tickets?q=fridge&status=new", token=admin_token)
+        assert [item["title"] for item in filtered.body["items"]] == ["Fridge"]
+        searched = await api.get("/tickets?q=fridge", token=admin_token)
+        assert [item["title"] for item in searched.body["items"]] == ["Fridge", "Fridge and oven"]

@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 from aiohttp import web
-from multidict import MultiDict
+from multidict import MultiDict, MultiDictProxy
 
 from crm import orders
 from crm.app_keys import (
@@ -192,14 +192,10 @@ async def _list(
     request: web.Request, read: Reader, allowed: tuple[str, ...], client_id: int | None
 ) -> web.Response:
     app = request.app
-    query = query_params(request, (*allowed, "sort"), repeatable=("status",))
+    query, filters, page, kept = _asked(request, allowed, read.own_tickets, client_id)
     # The commonest lists (newest first: all, one status, one assignee's, a title search) run on
     # kept plans, without planning the general statement for each call; an assignee's list
     # (every worker's own) by a statement of its own but for page numbers.
-    if "cursor" in query:  # each cursor comes once: nothing to keep
-        filters, page, kept = _worked_out(query, read.own_tickets, client_id, app[CURSOR_SECRET])
-    else:
-        filters, page, kept = _asked(request, query, read.own_tickets, client_id)
     if kept is None:
         rows = await app[QUERIES].list_tickets(
             app[READ_POOL], **filters, **page.params(), **read.params()
@@ -216,34 +212,41 @@ async def _list(
     return page_response(request, query, page, rows, ticket_json, app[CURSOR_SECRET])
 
 
-Asked = tuple[Mapping[str, Any], PageRequest, Mapping[str, Any] | None]
+# The query's parameters, filters, page request and kept parameters (None: the general statement).
+Asked = tuple[MultiDictProxy[str], Mapping[str, Any], PageRequest, Mapping[str, Any] | None]
 
 
 def _worked_out(
     query: MultiDict[str], own_tickets: int | None, client_id: int | None, secret: bytes
 ) -> Asked:
-    """A list query's filters, page request and kept parameters (None: the general statement),
+    """A list query's parameters (checked), filters, page request and kept parameters,
     read-only."""
     filters = _filters(query, own_tickets, client_id)
     scope = "tickets" if client_id is None else "client_tickets"
     # The page's scope digests the filters as a dict (a read-only view is not JSON).
     page = page_request(query, secret, scope, filters, orders.TICKETS)
     kept = _kept_params(filters, page)
-    return MappingProxyType(filters), page, None if kept is None else MappingProxyType(kept)
+    kept_view = None if kept is None else MappingProxyType(kept)
+    return MultiDictProxy(query), MappingProxyType(filters), page, kept_view
 
 
 def _asked(
-    request: web.Request, query: MultiDict[str], own_tickets: int | None, client_id: int | None
+    request: web.Request, allowed: tuple[str, ...], own_tickets: int | None, client_id: int | None
 ) -> Asked:
-    """_worked_out for a list query without a cursor, once for each query string and kind of
-    caller (a worker's own list, anyone's, one client's) in this process: the same lists are
-    asked again and again (opened, polled, searched for the same words), and working them out
-    was a twentieth of a list's time. Read-only: shared by every request that asks the same."""
+    """_worked_out for the request's query, kept for each query string and kind of caller (a
+    worker's own list, anyone's, one client's) in this process unless it holds a cursor (each
+    comes once): the same lists are asked again and again (opened, polled, searched for the same
+    words), and checking and working them out was a twentieth of a list's time. The key is the
+    query string as sent, so a kept answer is the one its checks gave (a refused query raises
+    and is not kept). Read-only: shared by every request that asks the same."""
     app = request.app
-    known, key = app[LIST_QUERIES], (request.query_string, own_tickets, client_id)
+    known, key = app[LIST_QUERIES], (request.rel_url.raw_query_string, own_tickets, client_id)
     found: Asked | None = known.get(key)
     if found is None:
+        query = query_params(request, (*allowed, "sort"), repeatable=("status",))
         found = _worked_out(query, own_tickets, client_id, app[CURSOR_SECRET])
+        if "cursor" in query:
+            return found
         # A query string's answer never changes: letting them all go costs only working out.
         if len(known) >= MAX_ASKED:
             known.clear()
