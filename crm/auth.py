@@ -110,7 +110,7 @@ async def current_user(request: web.Request) -> Caller:
         return checked
     app = request.app
     user_id, version = _claims(app[SETTINGS], request.headers.get("Authorization"))
-    note_user(request, user_id)
+    note_user(user_id)
     row = await app[QUERIES].get_user_for_auth(app[POOL], id=user_id, token_version=version)
     seen = app[CALLERS]
     # One answer for every stale case, so a token reveals nothing about the account.
@@ -146,7 +146,7 @@ async def reader(request: web.Request, *roles: Role, replica: bool = False) -> R
         app = request.app
         user_id, version = _claims(app[SETTINGS], request.headers.get("Authorization"))
         seen = app[CALLERS].get(user_id)
-        note_user(request, user_id)
+        note_user(user_id)
         # A role refusal is never answered on the remembered caller's word.
         if seen is not None and seen.token_version == version and _allowed(seen, roles):
             request[_UNCONFIRMED] = seen

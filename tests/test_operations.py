@@ -195,6 +195,31 @@ async def test_the_served_access_log_writes_its_lines_to_stderr(
     assert token not in written.getvalue() and PASSWORD not in written.getvalue()
 
 
+async def test_an_access_line_names_only_its_own_requests_caller(settings: Settings) -> None:
+    """The caller noted for a request's line is that request's: on the same keep-alive
+    connection, a request without a token after one with a token is logged without a user."""
+    configure_logging("text")
+    handler = logging.getLogger().handlers[0]
+    written = io.StringIO()
+    handler.setStream(written)  # type: ignore[attr-defined]
+    one_connection = aiohttp.TCPConnector(limit=1)
+    async with (
+        served(settings) as (app, port),
+        aiohttp.ClientSession(connector=one_connection) as http,
+    ):
+        _, user, token = await _admin_logged_in(app, port, http)
+        me = f"http://127.0.0.1:{port}/auth/me"
+        async with http.get(me, headers={"Authorization": f"Bearer {token}"}) as response:
+            assert response.status == 200
+        async with http.get(me) as response:
+            assert response.status == 401
+        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+            assert response.status == 200
+        lines = await _access_lines_within(written, 4, seconds=5)
+    users = [line.split(" user=")[1].split(" ")[0] for line in lines]
+    assert users == ["None", str(user["id"]), "None", "None"], lines
+
+
 async def test_the_served_access_log_masks_a_tracking_token_however_its_path_is_written(
     settings: Settings,
 ) -> None:
@@ -233,6 +258,29 @@ async def _access_lines_within(written: io.StringIO, count: int, seconds: float)
             assert len(lines) == count, lines
             return lines
         await asyncio.sleep(0.01)
+
+
+def test_an_access_line_made_in_one_piece_reads_as_its_message_would(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The served text line (access_line) is info_line of access_message's message."""
+    fields = {
+        "method": "POST",
+        "path": "/tickets/public",
+        "status": 201,
+        "duration_ms": 12.3,
+        "request_id": "r" * 32,
+        "user_id": None,
+        "remote": "10.0.0.1",
+    }
+    monkeypatch.setattr(time, "time", lambda: 1_700_000_000.25)
+    formatter = TextFormatter()
+    line = formatter.access_line(
+        "crm.access", "POST", "/tickets/public", 201, "12.3", "r" * 32, None, "10.0.0.1"
+    )
+    message = access_message(fields, "12.3")
+    assert line == formatter.info_line(1_700_000_000.25, "crm.access", message, fields)
+    assert line.endswith(",250 INFO crm.access: " + message)
 
 
 async def test_access_lines_wait_for_their_flush_and_keep_their_order() -> None:

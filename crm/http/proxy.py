@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from crm.access_log import FACTS, RequestFacts
+from crm.access_log import note_remote
 from crm.app_keys import SETTINGS
 from crm.errors import Handler
 from crm.settings import Network
@@ -47,8 +47,6 @@ def _first(request: web.Request, name: str) -> str:
 async def forwarded_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Take client address, scheme and host from a trusted proxy's headers; note them for logs.
     Only in the app when TRUSTED_PROXIES names some (without, nobody's headers are believed)."""
-    facts = RequestFacts(remote=request.remote)
-    request[FACTS] = facts  # its clones share this object, so the access log sees what they add
     networks = request.app[SETTINGS].trusted_proxies
     if _trusted(request.remote, networks):
         changes: dict[str, str] = {}
@@ -68,7 +66,7 @@ async def forwarded_middleware(request: web.Request, handler: Handler) -> web.St
             changes["host"] = host
         if changes:
             request = request.clone(**changes)  # type: ignore[arg-type]
-            facts.remote = request.remote
+            note_remote(request.remote)
     return await handler(request)
 
 
