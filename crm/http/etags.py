@@ -10,13 +10,14 @@ from aiohttp import web
 from crm.errors import Problem
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 # Ours are strong tags "v<microseconds of updated_at>"; weak or foreign tags never match.
 _TAG = re.compile(r'^"v([0-9]{1,20})"$')
 
 
 def etag(updated_at: datetime) -> str:
     """The strong ETag of a row version: every change sets updated_at anew."""
-    return f'"v{(updated_at - _EPOCH) // timedelta(microseconds=1)}"'
+    return f'"v{(updated_at - _EPOCH) // _MICROSECOND}"'
 
 
 def if_match(request: web.Request) -> list[datetime] | None:

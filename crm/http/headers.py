@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 
 from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import MatchInfoError
+from multidict import CIMultiDict
 
 from crm.app_keys import SETTINGS
 from crm.errors import Handler
@@ -55,8 +56,10 @@ def secure(
 
 
 # What secure() sets on an answer of the API (neither a page, a file nor the UI's), made once:
-# the hook runs on every response.
-_API_HEADERS: dict[str, str] = {}
+# the hook runs on every response. A CIMultiDict, as the response's own headers are: their
+# update then takes its case-folded keys as they are (a dict's were folded on every update,
+# a third of the hook's cost).
+_API_HEADERS: CIMultiDict[str] = CIMultiDict()
 secure(_API_HEADERS, html=False)
 _API_TYPES = frozenset(
     ("application/json; charset=utf-8", "application/problem+json; charset=utf-8")
