@@ -34,10 +34,16 @@ class Query:
     # Marked `-- plan: kept`: its plan depends on no value it is given (a call of a function that
     # keeps its own plans, or a lookup by key), so it runs on the pool's sessions that keep plans.
     kept: bool = False
+    # The parameters' names as a set, made once: every call's are checked against them.
+    names: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+
+    @names.default
+    def _names(self) -> frozenset[str]:
+        return frozenset(self.params)
 
     async def __call__(self, conn: Any, **params: Any) -> Any:
         """Run the statement on a connection or pool with exactly its named parameters."""
-        if params.keys() != set(self.params):
+        if params.keys() != self.names:
             missing = sorted(set(self.params) - params.keys())
             extra = sorted(params.keys() - set(self.params))
             raise TypeError(f"query {self.name}: missing {missing}, unexpected {extra}")
@@ -56,7 +62,7 @@ class Query:
 
     def stream(self, conn: Any, *, prefetch: int = 1000, **params: Any) -> Any:
         """The rows through a server-side cursor, `prefetch` at a time (inside a transaction)."""
-        if params.keys() != set(self.params):
+        if params.keys() != self.names:
             raise TypeError(
                 f"query {self.name}: parameters {sorted(params)} != {list(self.params)}"
             )
@@ -68,6 +74,9 @@ class Queries:
 
     def __init__(self, queries: dict[str, Query]) -> None:
         self._queries = queries
+        # Each query an attribute of its own: found by the usual look-up, which failed first
+        # (an AttributeError made and caught inside) on every call that reached __getattr__.
+        self.__dict__.update(queries)
 
     def __getattr__(self, name: str) -> Query:
         try:
