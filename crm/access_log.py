@@ -60,11 +60,32 @@ def masked_target(request: BaseRequest) -> str:
 
 
 def access_message(fields: dict[str, Any], duration_text: str) -> str:
-    """The access line's message of `fields`, the duration written as `duration_text`. Made with
-    an f-string: %-format's look-ups and the float's repr were a quarter of the line's cost."""
+    """The access line's message of `fields`, the duration written as `duration_text`."""
+    return access_text(
+        fields["method"],
+        fields["path"],
+        fields["status"],
+        duration_text,
+        fields["request_id"],
+        fields["user_id"],
+        fields["remote"],
+    )
+
+
+def access_text(
+    method: str,
+    path: str,
+    status: object,
+    duration_text: str,
+    request_id: object,
+    user_id: object,
+    remote: object,
+) -> str:
+    """The access line's message (access_message's, without a dict of fields). Made with an
+    f-string: %-format's look-ups and the float's repr were a quarter of the line's cost."""
     return (
-        f"{fields['method']} {fields['path']} {fields['status']} {duration_text}ms "
-        f"request={fields['request_id']} user={fields['user_id']} remote={fields['remote']}"
+        f"{method} {path} {status} {duration_text}ms "
+        f"request={request_id} user={user_id} remote={remote}"
     )
 
 
@@ -85,15 +106,13 @@ class AccessLog(AbstractAccessLogger):
         method, path, status = request.method, masked_target(request), response.status
         request_id = response.headers.get("X-Request-Id")
         user_id, remote = _USER.get(), _REMOTE.get() or request.remote
+        duration = f"{tenths // 10}.{tenths % 10}"
         handler = _sole_handler(logger)
-        if handler is not None and type(formatter := handler.formatter) is TextFormatter:
-            # The line as the record's would read, made in one piece (the fields' dict and the
-            # message apart from the line were a third of its cost).
-            duration = f"{tenths // 10}.{tenths % 10}"
-            line = formatter.access_line(
-                logger.name, method, path, status, duration, request_id, user_id, remote
-            )
-            handler.write_line(line)
+        if handler is not None and type(handler.formatter) is TextFormatter:
+            # A text line shows the message alone: no dict of fields made for it (a third of
+            # the line's cost).
+            message = access_text(method, path, status, duration, request_id, user_id, remote)
+            handler.write_info(logger.name, message, {})
             return
         fields = {
             "method": method,
@@ -107,7 +126,6 @@ class AccessLog(AbstractAccessLogger):
         if handler is None:
             logger.info(ACCESS_MESSAGE, fields, extra={"http": fields})
         else:
-            duration = f"{tenths // 10}.{tenths % 10}"
             handler.write_info(logger.name, access_message(fields, duration), fields)
 
 
@@ -150,11 +168,7 @@ class LineHandler(logging.StreamHandler):  # type: ignore[type-arg]
         ACCESS_FLUSH_SECONDS (at once when no event loop runs here)."""
         # configure_logging sets one of ours (an isinstance of a union here cost 1k instructions)
         formatter = cast("TextFormatter | JsonFormatter", self.formatter)
-        self.write_line(formatter.info_line(time.time(), name, message, http))
-
-    def write_line(self, line: str) -> None:
-        """Write `line`, formatted as this handler's records are, within ACCESS_FLUSH_SECONDS
-        (at once when no event loop runs here)."""
+        line = formatter.info_line(time.time(), name, message, http)
         with self.lock:  # type: ignore[union-attr]  # made in Handler.__init__
             self._pending.append(line)
             if len(self._pending) > 1:
@@ -209,26 +223,6 @@ class TextFormatter(logging.Formatter):
         second = int(created)
         msecs = int((created - second) * 1000)
         return f"{self._second_text_of(second)},{msecs:03d} INFO {name}: {message}"
-
-    def access_line(
-        self,
-        name: str,
-        method: str,
-        path: str,
-        status: int,
-        duration: str,
-        request_id: str | None,
-        user_id: int | None,
-        remote: str | None,
-    ) -> str:
-        """info_line of an access message (access_message's) made now, in one piece."""
-        created = time.time()
-        second = int(created)
-        msecs = int((created - second) * 1000)
-        return (
-            f"{self._second_text_of(second)},{msecs:03d} INFO {name}: {method} {path} {status} "
-            f"{duration}ms request={request_id} user={user_id} remote={remote}"
-        )
 
 
 class JsonFormatter(logging.Formatter):

@@ -15,9 +15,12 @@ import aiohttp
 import attrs
 import pytest
 import yarl
+from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 
 from crm.access_log import (
     ACCESS_MESSAGE,
+    AccessLog,
     JsonFormatter,
     LineHandler,
     TextFormatter,
@@ -260,10 +263,16 @@ async def _access_lines_within(written: io.StringIO, count: int, seconds: float)
         await asyncio.sleep(0.01)
 
 
-def test_an_access_line_made_in_one_piece_reads_as_its_message_would(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The served text line (access_line) is info_line of access_message's message."""
+def test_a_text_access_line_reads_as_its_message_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The text line the access log writes without a dict of fields (access_text) is info_line
+    of access_message's message of those fields."""
+    configure_logging("text")
+    handler = logging.getLogger().handlers[0]
+    assert isinstance(handler, LineHandler)
+    written = io.StringIO()
+    handler.setStream(written)
+    request = make_mocked_request("POST", "/tickets/public")
+    response = web.Response(status=201, headers={"X-Request-Id": "r" * 32})
     fields = {
         "method": "POST",
         "path": "/tickets/public",
@@ -271,14 +280,15 @@ def test_an_access_line_made_in_one_piece_reads_as_its_message_would(
         "duration_ms": 12.3,
         "request_id": "r" * 32,
         "user_id": None,
-        "remote": "10.0.0.1",
+        "remote": request.remote,
     }
     monkeypatch.setattr(time, "time", lambda: 1_700_000_000.25)
-    formatter = TextFormatter()
-    line = formatter.access_line(
-        "crm.access", "POST", "/tickets/public", 201, "12.3", "r" * 32, None, "10.0.0.1"
-    )
+    AccessLog(logging.getLogger("crm.access"), "").log(request, response, 0.01234)
+    handler.flush()
+    line = written.getvalue().rstrip("\n")
     message = access_message(fields, "12.3")
+    formatter = handler.formatter
+    assert isinstance(formatter, TextFormatter)
     assert line == formatter.info_line(1_700_000_000.25, "crm.access", message, fields)
     assert line.endswith(",250 INFO crm.access: " + message)
 

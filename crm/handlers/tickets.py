@@ -200,34 +200,38 @@ async def _list(
         rows = await app[QUERIES].list_tickets(
             app[READ_POOL], **filters, **page.params(), **read.params()
         )
-    elif (name := newest_query(kept)) == "list_newest_search":
-        rows = await _newest_search(app, kept, read)
-    elif name == "list_newest_assigned":
-        params = {k: v for k, v in kept.items() if k != "offset"}  # 0: first pages and cursors'
-        rows = await app[QUERIES].list_newest_assigned(app[READ_POOL], **params, **read.params())
+    elif (name := kept[0]) == "list_newest_search":
+        rows = await _newest_search(app, kept[1], read)
     else:
-        rows = await app[QUERIES].list_newest_tickets(app[READ_POOL], **kept, **read.params())
+        rows = await app[QUERIES][name](app[READ_POOL], **kept[1], **read.params())
     admitted(request, rows[0])
     # Rows go to JSON as dicts: skipping a Ticket per row saves a fifth of the time of a page.
     return page_response(request, query, page, rows, ticket_json, app[CURSOR_SECRET])
 
 
-# The query's parameters, filters, page request and kept parameters (None: the general statement).
-Asked = tuple[MultiDictProxy[str], Mapping[str, Any], PageRequest, Mapping[str, Any] | None]
+# The query's parameters, filters, page request, and the kept statement it runs with that
+# statement's parameters (None: the general statement).
+Asked = tuple[
+    MultiDictProxy[str], Mapping[str, Any], PageRequest, tuple[str, Mapping[str, Any]] | None
+]
 
 
 def _worked_out(
     query: MultiDict[str], own_tickets: int | None, client_id: int | None, secret: bytes
 ) -> Asked:
-    """A list query's parameters (checked), filters, page request and kept parameters,
-    read-only."""
+    """A checked list query's parameters, filters, page request and kept statement, read-only."""
     filters = _filters(query, own_tickets, client_id)
     scope = "tickets" if client_id is None else "client_tickets"
     # The page's scope digests the filters as a dict (a read-only view is not JSON).
     page = page_request(query, secret, scope, filters, orders.TICKETS)
     kept = _kept_params(filters, page)
-    kept_view = None if kept is None else MappingProxyType(kept)
-    return MultiDictProxy(query), MappingProxyType(filters), page, kept_view
+    statement = None
+    if kept is not None:
+        name = newest_query(kept)
+        if name == "list_newest_assigned":
+            del kept["offset"]  # always 0: its pages are first pages and cursors'
+        statement = (name, MappingProxyType(kept))
+    return MultiDictProxy(query), MappingProxyType(filters), page, statement
 
 
 def _asked(
