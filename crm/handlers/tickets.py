@@ -202,8 +202,10 @@ async def _list(
         )
     elif (name := kept[0]) == "list_newest_search":
         rows = await _newest_search(app, kept[1], read)
+    elif name == "list_newest_assigned":
+        rows = await app[QUERIES].list_newest_assigned(app[READ_POOL], **kept[1], **read.params())
     else:
-        rows = await app[QUERIES][name](app[READ_POOL], **kept[1], **read.params())
+        rows = await app[QUERIES].list_newest_tickets(app[READ_POOL], **kept[1], **read.params())
     admitted(request, rows[0])
     # Rows go to JSON as dicts: skipping a Ticket per row saves a fifth of the time of a page.
     return page_response(request, query, page, rows, ticket_json, app[CURSOR_SECRET])
